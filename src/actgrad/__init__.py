@@ -1,0 +1,17 @@
+"""actgrad: neural-network activation functions with exact derivatives, fast on NumPy, usable everywhere.
+
+>>> import actgrad as ag
+>>> ag.relu.grad([-1.0, 0.0, 2.0], kink="right")
+array([0., 1., 1.])
+"""
+
+from __future__ import annotations
+
+from ._activation import Activation
+from ._registry import CONVENTIONS, get, names
+from .functions import *  # noqa: F403
+from .functions import __all__ as _functions_all
+
+__version__ = "0.1.0"
+
+__all__ = ["Activation", "CONVENTIONS", "get", "names", *_functions_all]

@@ -1,0 +1,104 @@
+"""The public callable made from a spec: ``f(x)``, ``.grad``, ``.grad2``, ``.backward``, ``.value_and_grad``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import _dispatch, _kernels
+from ._registry import CONVENTIONS, Spec, kink_args, register
+
+_FAST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+class Activation:
+    """An activation function with its exact derivatives (see the instance's docstring for the math).
+
+    Methods accept NumPy arrays (and anything ``np.asarray`` takes), PyTorch, JAX, CuPy and array_api_strict arrays;
+    parameters are keywords; ``out=`` (NumPy only) follows ufunc rules; ``kink=`` picks the derivative's value at
+    kinks: one of ``"torch"`` (default), ``"jax"``, ``"left"``, ``"right"``, ``"mean"``.
+    """
+
+    spec: Spec
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.__name__ = self.__qualname__ = spec.name
+        self._owner = f"actgrad.{spec.name}"
+        self._plain = (_kernels.unary(spec.f), kink_args(spec.f, (), "torch")) if not spec.params else None
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{p.name}={p.default!r}" for p in self.spec.params)
+        return f"<activation {self.spec.name}({params})>"
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def __call__(self, x: Any, *, out: Any = None, **params: Any) -> Any:
+        """f(x)."""
+        plain = self._plain
+        if (
+            plain is not None
+            and out is None
+            and not params
+            and type(x) is np.ndarray
+            and x.dtype in _FAST_DTYPES
+            and x.flags.c_contiguous
+            and x.ndim
+        ):
+            res = np.empty_like(x)
+            kpos, kval = plain[1]
+            plain[0].run(x.size, x.reshape(-1), res.reshape(-1), (), kpos, kval)
+            return res
+        return _dispatch.unary(self._owner, self.spec.f, x, self.spec.bind(params), "torch", out)
+
+    def grad(self, x: Any, *, kink: str = "torch", wrt: str | None = None, out: Any = None, **params: Any) -> Any:
+        """f'(x), or the derivative with respect to parameter ``wrt``; ``kink`` picks the value at kinks."""
+        formula = self.spec.formula(1 if wrt is None else wrt)
+        return _dispatch.unary(self._owner, formula, x, self.spec.bind(params), kink, out)
+
+    def grad2(self, x: Any, *, kink: str = "torch", out: Any = None, **params: Any) -> Any:
+        """f''(x); ``kink`` picks the value at kinks of f' (where f'' is stated in the docs)."""
+        return _dispatch.unary(self._owner, self.spec.grad2, x, self.spec.bind(params), kink, out)
+
+    def backward(
+        self, g: Any, x: Any, *, kink: str = "torch", wrt: str | None = None, out: Any = None, **params: Any
+    ) -> Any:
+        """g * f'(x) in one fused pass (g and x broadcast together); with ``wrt``, g * df/d(param)."""
+        formula = self.spec.formula(1 if wrt is None else wrt)
+        return _dispatch.backward(self._owner, formula, g, x, self.spec.bind(params), kink, out)
+
+    def value_and_grad(self, x: Any, *, kink: str = "torch", out: Any = None, **params: Any) -> tuple[Any, Any]:
+        """(f(x), f'(x)) in one pass; ``out`` is a pair of arrays."""
+        return _dispatch.pair(self._owner, self.spec.f, self.spec.grad, x, self.spec.bind(params), kink, out)
+
+
+def _docstring(spec: Spec) -> str:
+    lines = [f"{spec.summary}", "", ".. math::", ""]
+    lines += [f"    f(x) = {spec.f.tex}", "", f"    f'(x) = {spec.grad.tex}", "", f"    f''(x) = {spec.grad2.tex}", ""]
+    if spec.params:
+        lines += ["Parameters (keywords):", ""]
+        lines += [f"- ``{p.name}`` = {p.default!r}: {p.doc}" for p in spec.params]
+        lines.append("")
+    for pname, formula in spec.wrt.items():
+        lines += [f"Derivative with respect to ``{pname}`` (``wrt={pname!r}``): :math:`{formula.tex}`", ""]
+    defaults = tuple(p.default for p in spec.params)
+    for label, formula in (("f'", spec.grad), ("f''", spec.grad2)):
+        for k in formula.kinks:
+            at = k.location(defaults)
+            vals = ", ".join(f"{c}={k.value(c, defaults):g}" for c in CONVENTIONS)
+            lines.append(f"Kink of {label} at x = {at:g} (default parameters): {vals}.")
+    if spec.aliases:
+        lines += ["", "Aliases: " + ", ".join(spec.aliases) + "."]
+    if spec.reference:
+        lines += ["", f"Reference: {spec.reference}"]
+    lines += ["", "Methods: ``f(x)``, ``.grad(x)``, ``.grad2(x)``, ``.backward(g, x)``, ``.value_and_grad(x)``."]
+    return "\n".join(lines)
+
+
+def activation(spec: Spec) -> Activation:
+    """Make the public callable for ``spec`` (a class of its own, so ``help()`` shows its math) and register it."""
+    cls = type(spec.name, (Activation,), {"__doc__": _docstring(spec), "__module__": "actgrad"})
+    return register(cls(spec))

@@ -1,0 +1,201 @@
+"""The registry: each activation is defined once, as a :class:`Spec`.
+
+A spec carries the formulas (as factories over a math namespace, see ``design.md``), the parameters, the kinks
+with the derivative there under every convention, and the LaTeX that documents it. Everything else -- the public
+callables, the NumPy kernels, the array-API path, the CLI, the tests and the benchmarks -- is made from specs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import math
+import numbers
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Union
+
+if TYPE_CHECKING:
+    from ._activation import Activation
+
+#: A value that may depend on the parameters: a constant, or a callable taking the parameters positionally.
+ParamValue = Union[float, Callable[..., float]]
+
+#: The kink conventions, in the order the docs list them.
+CONVENTIONS: tuple[str, ...] = ("torch", "jax", "left", "right", "mean")
+
+
+def _resolve(value: ParamValue, params: tuple[float, ...]) -> float:
+    return float(value(*params)) if callable(value) else float(value)
+
+
+@dataclass(frozen=True)
+class Param:
+    """A scalar parameter: its keyword name (as PyTorch/JAX spell it), default and validity rule."""
+
+    name: str
+    default: float
+    doc: str = ""
+    #: Extra rule beyond "a finite real number": returns an error message, or None when the value is valid.
+    check: Callable[[float], str | None] | None = None
+
+    def validate(self, owner: str, value: object) -> float:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(
+                f"{owner}: parameter {self.name!r} must be a real number, got {type(value).__name__} {value!r}"
+            )
+        v = float(value)
+        if not math.isfinite(v):
+            raise ValueError(f"{owner}: parameter {self.name!r} must be finite, got {v!r}")
+        if self.check is not None and (msg := self.check(v)) is not None:
+            raise ValueError(f"{owner}: parameter {self.name!r} {msg}, got {v!r}")
+        return v
+
+
+@dataclass(frozen=True)
+class Kink:
+    """A point where a derivative jumps: its location and the value there under each convention.
+
+    ``left``/``right`` are the one-sided limits; ``torch``/``jax`` name the side each framework's autograd takes
+    (``"left"``, ``"right"``) or give the value itself. ``"mean"`` is the average of the two limits.
+    """
+
+    at: ParamValue
+    left: ParamValue
+    right: ParamValue
+    torch: str | ParamValue
+    jax: str | ParamValue
+
+    def location(self, params: tuple[float, ...]) -> float:
+        return _resolve(self.at, params)
+
+    def value(self, convention: str, params: tuple[float, ...]) -> float:
+        left, right = _resolve(self.left, params), _resolve(self.right, params)
+        choice: str | ParamValue = convention
+        if convention in ("torch", "jax"):
+            choice = getattr(self, convention)
+        if choice == "left":
+            return left
+        if choice == "right":
+            return right
+        if choice == "mean":
+            return 0.5 * (left + right)
+        assert not isinstance(choice, str), choice
+        return _resolve(choice, params)
+
+
+#: A formula is a factory over a math namespace ``m`` (``actgrad._math`` or an array-API adapter) returning
+#: ``lambda x, *params: ...`` written branch-free with ``m.where`` and ``m``'s elementary functions.
+Factory = Callable[[Any], Callable[..., Any]]
+
+
+@dataclass(frozen=True, eq=False)
+class Formula:
+    """One expression (f, a derivative, or a parameter derivative) with the kinks where its value is chosen."""
+
+    expr: Factory
+    tex: str
+    kinks: tuple[Kink, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class Spec:
+    """The one definition of an activation."""
+
+    name: str
+    summary: str
+    f: Formula
+    grad: Formula
+    grad2: Formula
+    params: tuple[Param, ...] = ()
+    #: Derivatives with respect to each parameter, by parameter name.
+    wrt: Mapping[str, Formula] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()
+    #: Where the definition comes from, for the docs.
+    reference: str = ""
+
+    def formula(self, order: int | str) -> Formula:
+        """The formula for a derivative order (0, 1, 2) or a parameter name."""
+        if isinstance(order, str):
+            try:
+                return self.wrt[order]
+            except KeyError:
+                have = ", ".join(repr(k) for k in self.wrt) or "none"
+                raise ValueError(
+                    f"{self.name}: no derivative with respect to {order!r}; parameters with one: {have}"
+                ) from None
+        return (self.f, self.grad, self.grad2)[order]
+
+    def bind(self, kwargs: Mapping[str, object]) -> tuple[float, ...]:
+        """Validated parameter values, in spec order, from keyword arguments (defaults filled in)."""
+        if kwargs:
+            unknown = [k for k in kwargs if k not in {p.name for p in self.params}]
+            if unknown:
+                have = ", ".join(p.name for p in self.params) or "none"
+                raise TypeError(f"{self.name}: unexpected keyword argument {unknown[0]!r}; parameters: {have}")
+        return tuple(p.validate(self.name, kwargs.get(p.name, p.default)) for p in self.params)
+
+
+#: Kink arguments for a formula without kinks: a position no input equals (x == NaN is always false).
+_NO_KINKS: tuple[tuple[float, ...], tuple[float, ...]] = ((math.nan,), (0.0,))
+
+
+def kink_args(
+    formula: Formula, params: tuple[float, ...], convention: str
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The kink positions and the values there under ``convention``, as the kernels take them."""
+    if not isinstance(convention, str) or convention not in CONVENTIONS:
+        raise ValueError(f"unknown kink convention {convention!r}; valid: {', '.join(map(repr, CONVENTIONS))}")
+    return _kink_args(formula, params, convention)
+
+
+@functools.lru_cache(maxsize=1024)
+def _kink_args(
+    formula: Formula, params: tuple[float, ...], convention: str
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    if not formula.kinks:
+        return _NO_KINKS
+    return (
+        tuple(k.location(params) for k in formula.kinks),
+        tuple(k.value(convention, params) for k in formula.kinks),
+    )
+
+
+_REGISTRY: dict[str, Activation] = {}
+_LOOKUP: dict[str, str] = {}
+
+
+def _normalize(name: str) -> str:
+    return name.lower().replace("_", "").replace("-", "")
+
+
+def register(activation: Activation) -> Activation:
+    """Add an activation to the registry (its name and aliases resolve through :func:`get`)."""
+    spec = activation.spec
+    if spec.name in _REGISTRY:
+        raise ValueError(f"an activation named {spec.name!r} is already registered")
+    _REGISTRY[spec.name] = activation
+    for key in (spec.name, *spec.aliases):
+        _LOOKUP[_normalize(key)] = spec.name
+    return activation
+
+
+def get(name: str) -> Activation:
+    """The activation called ``name``.
+
+    Names are matched ignoring case, underscores and hyphens, so PyTorch's spellings (``"LeakyReLU"``,
+    ``"hardswish"``) resolve too. An unknown name raises :class:`KeyError` suggesting the closest match.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"activation name must be a str, got {type(name).__name__}")
+    key = _LOOKUP.get(_normalize(name))
+    if key is None:
+        close = difflib.get_close_matches(_normalize(name), list(_LOOKUP), n=1, cutoff=0.5)
+        hint = f"; did you mean {_LOOKUP[close[0]]!r}?" if close else ""
+        raise KeyError(f"unknown activation {name!r}{hint} (see actgrad.names())")
+    return _REGISTRY[key]
+
+
+def names() -> tuple[str, ...]:
+    """The canonical names of all registered activations, in definition order."""
+    return tuple(_REGISTRY)
