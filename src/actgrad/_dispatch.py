@@ -40,9 +40,7 @@ def unary(owner: str, formula: Formula, x: Any, params: tuple[float, ...], conve
     return xp.astype(_xp.evaluate(owner, xp, formula, x, params, convention), result, copy=False)
 
 
-def backward(
-    owner: str, formula: Formula, g: Any, x: Any, params: tuple[float, ...], convention: str, out: Any
-) -> Any:
+def backward(owner: str, formula: Formula, g: Any, x: Any, params: tuple[float, ...], convention: str, out: Any) -> Any:
     """``g * formula(x)`` in one pass."""
     kpos, kval = kink_args(formula, params, convention)
     xp = namespace(g, x)

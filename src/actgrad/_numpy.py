@@ -134,7 +134,7 @@ def run(
 
     results = []
     with np.errstate(all="ignore"):  # rounding to a half type may overflow to inf: that is the right answer
-        for o, t in zip(outs, targets):
+        for o, t in zip(outs, targets, strict=True):
             if o is None:
                 r = t if t.dtype == result else t.astype(result)
                 results.append(r[()] if r.ndim == 0 else r)

@@ -13,13 +13,13 @@ import math
 import numbers
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._activation import Activation
 
 #: A value that may depend on the parameters: a constant, or a callable taking the parameters positionally.
-ParamValue = Union[float, Callable[..., float]]
+ParamValue = float | Callable[..., float]
 
 #: The kink conventions, in the order the docs list them.
 CONVENTIONS: tuple[str, ...] = ("torch", "jax", "left", "right", "mean")

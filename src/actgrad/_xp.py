@@ -75,6 +75,6 @@ def evaluate(owner: str, xp: Any, formula: Formula, x: Any, params: tuple[float,
     if r.shape != x.shape:
         r = xp.broadcast_to(r, x.shape)
     kpos, kval = kink_args(formula, params, convention)  # validates the convention even without kinks
-    for pos, val in zip(kpos, kval) if formula.kinks else ():
+    for pos, val in zip(kpos, kval, strict=True) if formula.kinks else ():
         r = xp.where(x == pos, m.lift(val), r)
     return xp.where(xp.isnan(x), x, r)

@@ -34,7 +34,9 @@ leaky_relu = activation(
         name="leaky_relu",
         summary="Leaky ReLU: x for x >= 0, negative_slope * x below; its units never die (f' > 0 everywhere).",
         params=(Param("negative_slope", 0.01, "slope for x < 0"),),
-        f=Formula(lambda m: lambda x, s: m.where(x < 0, s * x, x), r"\begin{cases} x & x \ge 0 \\ s x & x < 0 \end{cases}"),
+        f=Formula(
+            lambda m: lambda x, s: m.where(x < 0, s * x, x), r"\begin{cases} x & x \ge 0 \\ s x & x < 0 \end{cases}"
+        ),
         grad=Formula(
             lambda m: lambda x, s: m.where(x > 0, 1.0, s),
             r"\begin{cases} 1 & x > 0 \\ s & x < 0 \end{cases}",
