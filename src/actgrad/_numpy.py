@@ -41,6 +41,8 @@ def _asarray(owner: str, x: object, role: str) -> np.ndarray:
 
 def dtypes(dt: np.dtype) -> tuple[np.dtype, np.dtype]:
     """(compute dtype, result dtype) for an accepted input dtype."""
+    if dt is F32 or dt is F64:
+        return dt, dt
     if dt.kind in "biu" or dt.itemsize == 8:
         return F64, F64
     if dt.itemsize == 4:
@@ -48,19 +50,19 @@ def dtypes(dt: np.dtype) -> tuple[np.dtype, np.dtype]:
     return F32, dt.newbyteorder("=")  # float16, bfloat16
 
 
-def result_dtype(*dts: np.dtype) -> np.dtype:
-    """The result dtype for several inputs (the common half type if all share it, else the wider compute type)."""
-    results = {dtypes(dt)[1] for dt in dts}
-    if len(results) == 1:
-        return results.pop()
+def result_dtype(dts: Sequence[np.dtype]) -> np.dtype:
+    """The result dtype for inputs of these dtypes: their common half type if they share one, else the wider
+    compute type."""
+    first = dtypes(dts[0])[1]
+    if all(dtypes(dt)[1] == first for dt in dts[1:]):
+        return first
     return np.result_type(*(dtypes(dt)[0] for dt in dts))
 
 
 def _flat_views(arrays: Sequence[np.ndarray]) -> list[np.ndarray] | None:
     """1-D views that enumerate the arrays' elements in the same order, or None when no such views exist."""
-    if all(a.ndim <= 1 for a in arrays):
-        return [a.reshape(-1) for a in arrays]
-    if all(a.flags.c_contiguous for a in arrays):
+    ndim = max(a.ndim for a in arrays)
+    if ndim <= 1 or all(a.flags.c_contiguous for a in arrays):
         return [a.reshape(-1) for a in arrays]
     if all(a.flags.f_contiguous for a in arrays):
         return [a.ravel(order="F") for a in arrays]
@@ -100,6 +102,10 @@ def _outs(owner: str, out: object, n: int, shape: tuple[int, ...], dtype: np.dty
     return [_check_out(owner, o, shape, dtype) for o in out]
 
 
+def _plain(a: np.ndarray) -> bool:
+    return (a.dtype is F32 or a.dtype is F64) and a.flags.c_contiguous and a.ndim > 0
+
+
 def run(
     owner: str,
     kernel: Kernel,
@@ -112,7 +118,13 @@ def run(
 
     ``inputs`` are coerced arrays; several are broadcast together. Returns one result, or a tuple of ``n_out``.
     """
-    result = result_dtype(*(a.dtype for a in inputs))
+    x = inputs[-1]
+    if out is None and _plain(x) and all(a.dtype is x.dtype and a.shape == x.shape and _plain(a) for a in inputs):
+        # The common case, kept short: native float arrays in C order, nothing to convert.
+        targets = [np.empty_like(x) for _ in range(n_out)]
+        kernel.run(x.size, *[a.reshape(-1) for a in inputs], *[t.reshape(-1) for t in targets], *args)
+        return targets[0] if n_out == 1 else tuple(targets)
+    result = result_dtype([a.dtype for a in inputs])
     if len(inputs) > 1 and len({a.shape for a in inputs}) > 1:
         shape = np.broadcast_shapes(*(a.shape for a in inputs))
         inputs = [np.ascontiguousarray(np.broadcast_to(a, shape)) for a in inputs]
@@ -120,7 +132,7 @@ def run(
     outs = _outs(owner, out, n_out, shape, result)
 
     prepared = [a.astype(dtypes(a.dtype)[0], copy=False) for a in inputs]
-    compute = np.result_type(*prepared)
+    compute = prepared[0].dtype if len(prepared) == 1 else np.result_type(*prepared)
     flat = _flat_views(prepared)
     if flat is None:
         prepared = [np.ascontiguousarray(a) for a in prepared]
@@ -129,17 +141,26 @@ def run(
         o if o is not None and _writes_directly(o, prepared, compute) else np.empty_like(prepared[-1], compute)
         for o in outs
     ]
-    if prepared[0].size:
-        kernel.run(prepared[0].size, *flat, *(t.reshape(-1, order="A") for t in targets), *args)
+    size = prepared[0].size
+    if size:
+        kernel.run(size, *flat, *[t.reshape(-1, order="A") for t in targets], *args)
 
-    results = []
-    with np.errstate(all="ignore"):  # rounding to a half type may overflow to inf: that is the right answer
-        for o, t in zip(outs, targets, strict=True):
-            if o is None:
-                r = t if t.dtype == result else t.astype(result)
-                results.append(r[()] if r.ndim == 0 else r)
-            else:
-                if t is not o:
-                    np.copyto(o, t, casting="unsafe")
-                results.append(o)
+    results = [_finish(o, t, result) for o, t in zip(outs, targets, strict=True)]
     return results[0] if n_out == 1 else tuple(results)
+
+
+def _finish(out: np.ndarray | None, target: np.ndarray, result: np.dtype) -> Any:
+    """The value to return for one output: ``out`` filled from ``target``, or ``target`` in the result dtype."""
+    if out is target:
+        return out
+    if target.dtype != result:
+        with np.errstate(all="ignore"):  # rounding to a half type may overflow to inf: that is the right answer
+            if out is None:
+                target = target.astype(result)
+            else:
+                np.copyto(out, target, casting="unsafe")
+    elif out is not None:
+        np.copyto(out, target, casting="unsafe")
+    if out is not None:
+        return out
+    return target[()] if target.ndim == 0 else target

@@ -1,0 +1,202 @@
+"""The ``actgrad`` command: ``list``, ``show``, ``eval`` and ``plot``, all made from the registry.
+
+A user mistake (unknown name, bad number, bad ``--param``, unknown kink convention, unwritable output) is reported as
+one line ``actgrad: error: ...`` on stderr with exit status 2, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from ._registry import CONVENTIONS, get, names
+from .plot import FORMATS, evaluate, plot, resolve
+
+_PRIMES = ("", "'", "''")
+#: The article's example points.
+_EXAMPLE_X = np.arange(-3.0, 5.0)
+
+
+class _Error(Exception):
+    """A user mistake, reported as one line with exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that takes ``-inf``, ``-nan`` and ``-1e-3`` as numbers (plain argparse knows only ``-1``, ``-.5``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(r"^-(\.?\d|inf|nan)", re.IGNORECASE)
+
+
+def _num(value: Any) -> str:
+    """A float as Python's repr writes it: the shortest string that reads back to the same float64."""
+    return repr(float(value))
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise _Error(f"invalid number {text!r}") from None
+
+
+def _params(items: Sequence[str] | None) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in items or ():
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise _Error(f"invalid --param {item!r}: expected NAME=VALUE, e.g. negative_slope=0.2")
+        out[key.strip()] = _float(value)
+    return out
+
+
+def _table(header: Sequence[str] | None, rows: Sequence[Sequence[str]], indent: str = "") -> str:
+    """Plain text columns, left-aligned, two spaces apart (``header=None``: no header line)."""
+    rows = [header, *rows] if header else list(rows)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join(indent + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows)
+
+
+def _list(args: argparse.Namespace) -> None:
+    rows = []
+    for name in names():
+        spec = get(name).spec
+        defaults = tuple(p.default for p in spec.params)
+        rows.append(
+            [
+                name,
+                ", ".join(f"{p.name}={_num(p.default)}" for p in spec.params) or "-",
+                ", ".join(_num(k.location(defaults)) for k in spec.grad.kinks) or "-",
+                ", ".join(spec.aliases) or "-",
+            ]
+        )
+    print(_table(["name", "parameters", "kinks of f' at x", "aliases"], rows))
+
+
+def _show(args: argparse.Namespace) -> None:
+    act, p = resolve([args.name], _params(args.param))[0]
+    spec, pt = act.spec, tuple(p.values())
+    out = [f"{spec.name}: {spec.summary}"]
+    if spec.aliases:
+        out.append(f"aliases: {', '.join(spec.aliases)}")
+    if spec.reference:
+        out.append(f"reference: {spec.reference}")
+    out += ["", "formulas (LaTeX):"]
+    out.append(_table(None, [[f"{lab}(x) =", spec.formula(o).tex] for o, lab in enumerate(("f", "f'", "f''"))], "  "))
+    if spec.params:
+        rows = [[q.name, _num(p[q.name]), _num(q.default), q.doc] for q in spec.params]
+        out += ["", "parameters:", _table(["name", "value", "default", "meaning"], rows, "  ")]
+    if spec.wrt:
+        out += ["", "derivatives with respect to parameters (LaTeX):"]
+        out += [f"  d/d{name}: {formula.tex}" for name, formula in spec.wrt.items()]
+    kink_rows = [
+        [f"f{_PRIMES[o]}", _num(k.location(pt)), *(_num(k.value(c, pt)) for c in CONVENTIONS)]
+        for o in (1, 2)
+        for k in spec.formula(o).kinks
+    ]
+    if kink_rows:
+        out += ["", "kinks (value there under each convention):", _table(["of", "x", *CONVENTIONS], kink_rows, "  ")]
+    else:
+        out += ["", "kinks: none"]
+    values = [[f"f{_PRIMES[o]}(0)", _num(evaluate(act, o, 0.0, args.kink, p))] for o in (0, 1, 2)]
+    out += ["", f"values at x = 0 (kink={args.kink!r}):", _table(None, values, "  ")]
+    print("\n".join(out))
+
+
+def _eval(args: argparse.Namespace) -> None:
+    act, p = resolve([args.name], _params(args.param))[0]
+    x = np.array([_float(v) for v in args.values], dtype=np.float64)
+    y = evaluate(act, args.order, x, args.kink, p)
+    print(_table(["x", f"{act.name}{_PRIMES[args.order]}(x)"], [[_num(a), _num(b)] for a, b in zip(x, y, strict=True)]))
+
+
+def _plot(args: argparse.Namespace) -> None:
+    if Path(args.output).suffix.lower() not in FORMATS:
+        raise _Error(f"cannot tell the format of {args.output!r}: use one of {', '.join(FORMATS)}")
+    params, orders = _params(args.param), sorted(set(args.order))
+    acts = resolve(args.names, params)
+    header, columns = ["x"], []
+    for act, p in acts:
+        for order in orders:
+            header.append(f"{act.name}{_PRIMES[order]}(x)")
+            columns.append(evaluate(act, order, _EXAMPLE_X, args.kink, p))
+    print(_table(header, [[_num(x), *(_num(c[i]) for c in columns)] for i, x in enumerate(_EXAMPLE_X)]))
+    try:
+        plot(args.names, orders, tuple(args.xlim), args.kink, params, args.output)
+    except OSError as exc:
+        raise _Error(f"cannot write {args.output!r}: {exc.strerror or exc}") from None
+    print(f"wrote {args.output}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="actgrad", description="Activation functions with exact derivatives.")
+    parser.add_argument("--version", action="version", version=f"actgrad {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    kink_help = f"convention for the derivative's value at kinks: {', '.join(CONVENTIONS)} (default: torch)"
+    param_help = "parameter value, e.g. negative_slope=0.2 (repeatable; applies to every activation that has it)"
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--kink", default="torch", metavar="C", help=kink_help)
+        p.add_argument("--param", action="append", metavar="K=V", help=param_help)
+
+    p = sub.add_parser("list", help="table of activations, parameters, kinks and aliases")
+    p.set_defaults(func=_list)
+
+    p = sub.add_parser("show", help="formulas, parameters, kinks and values at 0 of one activation")
+    p.add_argument("name", metavar="NAME")
+    common(p)
+    p.set_defaults(func=_show)
+
+    p = sub.add_parser(
+        "eval", help="evaluate f, f' or f'' at given points", epilog="example: actgrad eval relu --order 1 -- -1 0 2"
+    )
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("values", nargs="+", metavar="X", help="points (floats; inf, nan, -0.0 accepted)")
+    p.add_argument("--order", type=int, choices=(0, 1, 2), default=0, help="0: f, 1: f', 2: f'' (default: 0)")
+    common(p)
+    p.set_defaults(func=_eval)
+
+    p = sub.add_parser(
+        "plot",
+        help="print f, f' at x = -3..4 and plot them to a file",
+        epilog="example: actgrad plot relu leaky_relu --order 0 1 -o relu.png",
+    )
+    p.add_argument("names", nargs="+", metavar="NAME")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help=f"output file: {', '.join(FORMATS)}")
+    p.add_argument("--order", type=int, nargs="+", choices=(0, 1, 2), default=[0, 1], help="orders (default: 0 1)")
+    p.add_argument("--xlim", type=float, nargs=2, default=[-3.0, 4.0], metavar=("A", "B"), help="default: -3 4")
+    common(p)
+    p.set_defaults(func=_plot)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``actgrad`` command with ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version and argparse's usage errors
+        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
+    try:
+        if args.command != "list" and args.kink not in CONVENTIONS:
+            raise _Error(f"unknown kink convention {args.kink!r}; valid: {', '.join(CONVENTIONS)}")
+        args.func(args)
+    except KeyError as exc:  # unknown activation: the message suggests the closest name
+        message = str(exc.args[0]) if exc.args else str(exc)
+    except (_Error, ValueError, ImportError) as exc:
+        message = str(exc)
+    else:
+        return 0
+    print(f"actgrad: error: {message}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
