@@ -33,7 +33,7 @@ leaky_relu = activation(
     Spec(
         name="leaky_relu",
         summary="Leaky ReLU: x for x >= 0, negative_slope * x below; its units never die (f' > 0 everywhere).",
-        params=(Param("negative_slope", 0.01, "slope for x < 0"),),
+        params=(Param("negative_slope", 0.01, "s, the slope for x < 0"),),
         f=Formula(
             lambda m: lambda x, s: m.where(x < 0, s * x, x), r"\begin{cases} x & x \ge 0 \\ s x & x < 0 \end{cases}"
         ),
@@ -46,7 +46,7 @@ leaky_relu = activation(
         wrt={
             "negative_slope": Formula(
                 lambda m: lambda x, s: m.where(x < 0, x, 0.0),
-                r"\partial f / \partial s = \min(0, x)",
+                r"\min(0, x)",
             )
         },
         reference="https://pytorch.org/docs/stable/generated/torch.nn.LeakyReLU.html",
