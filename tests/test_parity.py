@@ -1,0 +1,168 @@
+"""Parity with PyTorch autograd and jax.grad, and the array-API path (torch, JAX, array_api_strict inputs).
+
+Each part skips cleanly when its library is not installed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from conftest import edge_values
+from reference import REFERENCES
+
+import actgrad as ag
+
+CASES = [(n, p) for n in ag.names() for p in REFERENCES[n].param_sets]
+IDS = [f"{n}-{p}" for n, p in CASES]
+DTYPES = [np.float32, np.float64]
+
+
+def _points(dtype: type, name: str, params: dict[str, float], subnormals: bool = True) -> np.ndarray:
+    """Edge values where the frameworks are right: finite, not near overflow, and (for XLA on the CPU, which
+    flushes subnormals to zero) optionally without subnormals."""
+    kinks = [float(k.at(**params)) for k in REFERENCES[name].kinks]
+    x = edge_values(np.dtype(dtype), kinks)
+    keep = np.isfinite(x) & (np.abs(x) < 1e30)
+    if not subnormals:
+        keep &= (x == 0) | (np.abs(x) >= np.finfo(dtype).smallest_normal)
+    return x[keep]
+
+
+def _within_one_ulp(ours: np.ndarray, theirs: np.ndarray) -> None:
+    """Equal, or 1 ulp apart: we round s*x once from float64; frameworks multiply by float32(s)."""
+    ours, theirs = np.asarray(ours), np.asarray(theirs)
+    diff = np.abs(ours.astype(np.float64) - theirs.astype(np.float64))
+    assert np.all(diff <= np.spacing(np.abs(theirs)).astype(np.float64)), np.max(diff)
+
+
+# --- PyTorch --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def torch() -> Any:
+    return pytest.importorskip("torch")
+
+
+@pytest.mark.parametrize(("name", "params"), CASES, ids=IDS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_torch_autograd_first_and_second_derivative(torch: Any, name: str, params: dict, dtype: type) -> None:
+    act = ag.get(name)
+    fn = REFERENCES[name].torch_fn(torch, **params)  # type: ignore[misc]
+    x = _points(dtype, name, params)
+    t = torch.tensor(x, requires_grad=True)
+    y = fn(t)
+    (g1,) = torch.autograd.grad(y.sum(), t, create_graph=True)
+    g2 = torch.autograd.grad(g1.sum(), t, allow_unused=True)[0] if g1.requires_grad else None
+    _within_one_ulp(act(x, **params), y.detach().numpy())
+    np.testing.assert_array_equal(act.grad(x, **params), g1.detach().numpy())  # kink="torch", bit for bit
+    want2 = np.zeros_like(x) if g2 is None else g2.numpy()
+    np.testing.assert_array_equal(act.grad2(x, **params), want2)
+    # the fused backward against torch's with a random upstream gradient
+    g = np.random.default_rng(0).normal(size=x.shape).astype(dtype)
+    gx = torch.autograd.grad(fn(t), t, torch.tensor(g))[0].numpy()
+    _within_one_ulp(act.backward(g, x, **params), gx)
+
+
+@pytest.mark.parametrize("name", ag.names())
+def test_torch_tensors_in_torch_tensors_out(torch: Any, name: str) -> None:
+    act = ag.get(name)
+    for dtype in (torch.float32, torch.float64, torch.float16, torch.bfloat16):
+        x = torch.linspace(-8, 8, 65, dtype=dtype)
+        xn = x.float().numpy() if dtype in (torch.float16, torch.bfloat16) else x.numpy()
+        for op, ref in ((act, act), (act.grad, act.grad), (act.grad2, act.grad2)):
+            got = op(x)
+            assert isinstance(got, torch.Tensor) and got.dtype == dtype and got.shape == x.shape
+            want = ref(xn)
+            _within_one_ulp(got.float().numpy(), torch.tensor(want).to(dtype).float().numpy())
+        got = act.backward(torch.ones_like(x), x)
+        assert got.dtype == dtype
+    assert act.grad(torch.tensor([1, -2, 3])).dtype == torch.float64  # integers promote to float64
+
+
+def test_torch_requires_grad_keeps_the_graph(torch: Any) -> None:
+    t = torch.tensor([-1.0, 0.5, 3.0], requires_grad=True)
+    y = ag.leaky_relu(t, negative_slope=0.1)
+    assert y.requires_grad
+    y.sum().backward()
+    np.testing.assert_allclose(t.grad.numpy(), [0.1, 1.0, 1.0])
+
+
+def test_torch_kinks_under_every_convention(torch: Any) -> None:
+    t = torch.tensor([0.0, 6.0])
+    for conv in ag.CONVENTIONS:
+        np.testing.assert_array_equal(ag.relu6.grad(t, kink=conv).numpy(), ag.relu6.grad(t.numpy(), kink=conv))
+
+
+def test_out_is_numpy_only(torch: Any) -> None:
+    with pytest.raises(TypeError, match="out= is supported for NumPy arrays only"):
+        ag.relu(torch.zeros(2), out=np.zeros(2))
+    with pytest.raises(TypeError, match=r"[Mm]ultiple namespaces"):
+        ag.relu.backward(torch.zeros(2), np.zeros(2))
+    with pytest.raises(TypeError, match="complex"):
+        ag.relu(torch.zeros(2, dtype=torch.complex64))
+
+
+# --- JAX ------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def jax() -> Any:
+    return pytest.importorskip("jax")
+
+
+@pytest.mark.parametrize(("name", "params"), CASES, ids=IDS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_jax_grad_first_and_second_derivative(jax: Any, name: str, params: dict, dtype: type) -> None:
+    act = ag.get(name)
+    fn = REFERENCES[name].jax_fn(jax, **params)  # type: ignore[misc]
+    x = _points(dtype, name, params, subnormals=False)
+    fx = np.abs(act(x, **params))
+    x = x[(fx == 0) | (fx >= np.finfo(dtype).smallest_normal)]  # nor subnormal results
+    with jax.enable_x64(dtype == np.float64):
+        xj = jax.numpy.asarray(x)
+        assert xj.dtype == dtype
+        _within_one_ulp(act(x, **params), np.asarray(fn(xj)))
+        g1 = np.asarray(jax.vmap(jax.grad(fn))(xj))
+        g2 = np.asarray(jax.vmap(jax.grad(jax.grad(fn)))(xj))
+    np.testing.assert_array_equal(act.grad(x, kink="jax", **params), g1)
+    np.testing.assert_array_equal(act.grad2(x, kink="jax", **params), g2)
+
+
+@pytest.mark.parametrize("name", ag.names())
+def test_jax_arrays_in_jax_arrays_out_also_under_jit(jax: Any, name: str) -> None:
+    act = ag.get(name)
+    jnp = jax.numpy
+    x = jnp.linspace(-8, 8, 65, dtype=jnp.float32)
+    for op in (act, act.grad, act.grad2):
+        eager = op(x)
+        jitted = jax.jit(op)(x)
+        assert isinstance(eager, jax.Array) and eager.dtype == jnp.float32
+        _within_one_ulp(np.asarray(eager), op(np.asarray(x)))
+        np.testing.assert_array_equal(np.asarray(jitted), np.asarray(eager))
+    assert act.grad(jnp.asarray([1, 2])).dtype == jnp.float32  # no float64 without x64
+    with jax.enable_x64(True):
+        assert act.grad(jnp.asarray([1, 2])).dtype == jnp.float64
+
+
+# --- array_api_strict -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ag.names())
+def test_array_api_strict(name: str) -> None:
+    xps = pytest.importorskip("array_api_strict")
+    act = ag.get(name)
+    xn = np.linspace(-8, 8, 65)
+    x = xps.asarray(xn)
+    for kink in ag.CONVENTIONS:
+        got = act.grad(x, kink=kink)
+        assert type(got) is type(x) and got.dtype == xps.float64
+        np.testing.assert_array_equal(np.asarray(got), act.grad(xn, kink=kink))
+    np.testing.assert_array_equal(np.asarray(act(x)), act(xn))
+    np.testing.assert_array_equal(np.asarray(act.backward(x, x)), act.backward(xn, xn))
+    v, g = act.value_and_grad(x)
+    np.testing.assert_array_equal(np.asarray(v), act(xn))
+    np.testing.assert_array_equal(np.asarray(g), act.grad(xn))
+    nan = act.grad(xps.asarray([float("nan")]))
+    assert np.isnan(np.asarray(nan)[0])
