@@ -52,7 +52,9 @@ def _relu_grad(x: Num) -> Num:
 
 
 def _leaky(x: Num, negative_slope: float = 0.01) -> Num:
-    return x if x >= 0 else mpmath.mpf(negative_slope) * x
+    if x >= 0:
+        return x
+    return mpmath.mpf(0) if negative_slope == 0 else mpmath.mpf(negative_slope) * x  # the limit at -inf too
 
 
 def _leaky_grad(x: Num, negative_slope: float = 0.01) -> Num:
@@ -96,7 +98,13 @@ REFERENCES: dict[str, Ref] = {
             ),
         ),
         wrt={"negative_slope": lambda x, negative_slope=0.01: x if x < 0 else mpmath.mpf(0)},
-        param_sets=({}, {"negative_slope": 0.2}, {"negative_slope": -1.5}, {"negative_slope": 3.0}),
+        param_sets=(
+            {},
+            {"negative_slope": 0.2},
+            {"negative_slope": -1.5},
+            {"negative_slope": 3.0},
+            {"negative_slope": 0.0},
+        ),
         torch_fn=lambda torch, negative_slope=0.01: lambda t: torch.nn.functional.leaky_relu(t, negative_slope),
         jax_fn=lambda jax, negative_slope=0.01: lambda a: jax.nn.leaky_relu(a, negative_slope),
     ),

@@ -32,6 +32,8 @@ class Namespace:
         return value
 
     def where(self, cond: Any, a: Any, b: Any) -> Any:
+        if isinstance(cond, bool):  # a condition on parameters alone
+            return self.lift(a if cond else b)
         return self._xp.where(cond, self.lift(a), self.lift(b))
 
     def __getattr__(self, name: str) -> Any:

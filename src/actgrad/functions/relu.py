@@ -34,8 +34,10 @@ leaky_relu = activation(
         name="leaky_relu",
         summary="Leaky ReLU: x for x >= 0, negative_slope * x below; its units never die (f' > 0 everywhere).",
         params=(Param("negative_slope", 0.01, "s, the slope for x < 0"),),
+        # s == 0 is relu with the sign of s * x: no 0 * -inf = NaN at x = -inf, where the limit is 0.
         f=Formula(
-            lambda m: lambda x, s: m.where(x < 0, s * x, x), r"\begin{cases} x & x \ge 0 \\ s x & x < 0 \end{cases}"
+            lambda m: lambda x, s: m.where(x < 0, m.where(s == 0, -s, s * x), x),
+            r"\begin{cases} x & x \ge 0 \\ s x & x < 0 \end{cases}",
         ),
         grad=Formula(
             lambda m: lambda x, s: m.where(x > 0, 1.0, s),
