@@ -1,0 +1,85 @@
+"""Regenerate the README's generated sections from the registry and the benchmark results.
+
+    python scripts/readme.py            # rewrite README.md in place
+    python scripts/readme.py --check    # exit 1 if README.md is stale (the tests run this)
+
+Sections sit between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->`` markers: ``activations`` and ``kinks`` are
+made from the registry; ``bench`` is copied from ``benchmarks/SUMMARY.md`` (written by ``benchmarks/run.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+import actgrad as ag
+from actgrad._registry import CONVENTIONS
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+SUMMARY = ROOT / "benchmarks" / "SUMMARY.md"
+
+
+def _g(v: float) -> str:
+    return f"{v:g}"
+
+
+def activations_table() -> str:
+    rows = ["| name | f(x) | parameters | kinks of f' | aliases |", "|---|---|---|---|---|"]
+    for name in ag.names():
+        spec = ag.get(name).spec
+        defaults = tuple(p.default for p in spec.params)
+        params = ", ".join(f"`{p.name}={p.default!r}`" for p in spec.params) or "-"
+        kinks = ", ".join(_g(k.location(defaults)) for k in spec.grad.kinks) or "-"
+        aliases = ", ".join(spec.aliases) or "-"
+        rows.append(f"| `{name}` | ${spec.f.tex}$ | {params} | {kinks} | {aliases} |".replace("\\\\", "\\\\\\\\"))
+    return "\n".join(rows)
+
+
+def kinks_table() -> str:
+    """f' at every kink (default parameters) under every convention."""
+    head = "| activation | kink at | " + " | ".join(f'`"{c}"`' for c in CONVENTIONS) + " |"
+    rows = [head, "|---|---:|" + "---:|" * len(CONVENTIONS)]
+    for name in ag.names():
+        spec = ag.get(name).spec
+        defaults = tuple(p.default for p in spec.params)
+        for k in spec.grad.kinks:
+            values = " | ".join(_g(k.value(c, defaults)) for c in CONVENTIONS)
+            rows.append(f"| `{name}` | {_g(k.location(defaults))} | {values} |")
+    return "\n".join(rows)
+
+
+def bench_section() -> str:
+    if not SUMMARY.exists():
+        return "_Run `python benchmarks/run.py` to produce the table._"
+    return SUMMARY.read_text().strip()
+
+
+def render(text: str, sections: dict[str, str]) -> str:
+    for name, body in sections.items():
+        pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)", re.S)
+        if not pattern.search(text):
+            raise SystemExit(f"README.md has no {name} markers")
+        text = pattern.sub(lambda m, body=body: m.group(1) + body + "\n" + m.group(2), text)
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if the registry sections are stale")
+    args = parser.parse_args(argv)
+    text = README.read_text()
+    registry_sections = {"activations": activations_table(), "kinks": kinks_table()}
+    if args.check:
+        stale = render(text, registry_sections) != text
+        if stale:
+            print("README.md is stale: run python scripts/readme.py", file=sys.stderr)
+        return int(stale)
+    README.write_text(render(text, {**registry_sections, "bench": bench_section()}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
