@@ -30,11 +30,12 @@ def activations_table() -> str:
     rows = ["| name | f(x) | parameters | kinks of f' | aliases |", "|---|---|---|---|---|"]
     for name in ag.names():
         spec = ag.get(name).spec
-        defaults = tuple(p.default for p in spec.params)
+        defaults = spec.defaults
         params = ", ".join(f"`{p.name}={p.default!r}`" for p in spec.params) or "-"
-        kinks = ", ".join(_g(k.location(defaults)) for k in spec.grad.kinks) or "-"
+        kinks = ", ".join(_g(k.location(defaults)) for k in spec.formula(1).kinks) or "-"
         aliases = ", ".join(spec.aliases) or "-"
-        rows.append(f"| `{name}` | ${spec.f.tex}$ | {params} | {kinks} | {aliases} |".replace("\\\\", "\\\\\\\\"))
+        tex = spec.formula(0).tex.replace("\\", "\\\\")  # markdown eats one level of backslashes
+        rows.append(f"| `{name}` | ${tex}$ | {params} | {kinks} | {aliases} |")
     return "\n".join(rows)
 
 
@@ -44,8 +45,8 @@ def kinks_table() -> str:
     rows = [head, "|---|---:|" + "---:|" * len(CONVENTIONS)]
     for name in ag.names():
         spec = ag.get(name).spec
-        defaults = tuple(p.default for p in spec.params)
-        for k in spec.grad.kinks:
+        defaults = spec.defaults
+        for k in spec.formula(1).kinks:
             values = " | ".join(_g(k.value(c, defaults)) for c in CONVENTIONS)
             rows.append(f"| `{name}` | {_g(k.location(defaults))} | {values} |")
     return "\n".join(rows)

@@ -54,7 +54,7 @@ def test_show_leaky_relu(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "show", "LeakyReLU")  # PyTorch's spelling resolves
     assert code == 0
     spec = ag.leaky_relu.spec
-    for tex in (spec.f.tex, spec.grad.tex, spec.grad2.tex, spec.wrt["negative_slope"].tex):
+    for tex in (*(spec.formula(o).tex for o in (0, 1, 2)), spec.formula("negative_slope").tex):
         assert tex in out
     lines = out.splitlines()
     # kink of f' at 0 under torch, jax, left, right, mean: torch takes the left limit, jax the right one

@@ -26,7 +26,8 @@ class Activation:
         self.spec = spec
         self.__name__ = self.__qualname__ = spec.name
         self._owner = f"actgrad.{spec.name}"
-        self._plain = (_kernels.unary(spec.f), kink_args(spec.f, (), "torch")) if not spec.params else None
+        f = spec.formula(0)
+        self._plain = (_kernels.unary(f), kink_args(f, (), "torch")) if not spec.params else None
 
     def __repr__(self) -> str:
         params = ", ".join(f"{p.name}={p.default!r}" for p in self.spec.params)
@@ -52,41 +53,49 @@ class Activation:
             kpos, kval = plain[1]
             plain[0].run(x.size, x.reshape(-1), res.reshape(-1), (), kpos, kval)
             return res
-        return _dispatch.unary(self._owner, self.spec.f, x, self.spec.bind(params), "torch", out)
+        return self._unary(0, x, params, "torch", out)
 
     def grad(self, x: Any, *, kink: str = "torch", wrt: str | None = None, out: Any = None, **params: Any) -> Any:
         """f'(x), or the derivative with respect to parameter ``wrt``; ``kink`` picks the value at kinks."""
-        formula = self.spec.formula(1 if wrt is None else wrt)
-        return _dispatch.unary(self._owner, formula, x, self.spec.bind(params), kink, out)
+        return self._unary(1 if wrt is None else wrt, x, params, kink, out)
 
     def grad2(self, x: Any, *, kink: str = "torch", out: Any = None, **params: Any) -> Any:
         """f''(x); ``kink`` picks the value at kinks of f' (where f'' is stated in the docs)."""
-        return _dispatch.unary(self._owner, self.spec.grad2, x, self.spec.bind(params), kink, out)
+        return self._unary(2, x, params, kink, out)
 
     def backward(
         self, g: Any, x: Any, *, kink: str = "torch", wrt: str | None = None, out: Any = None, **params: Any
     ) -> Any:
         """g * f'(x) in one fused pass (g and x broadcast together); with ``wrt``, g * df/d(param)."""
-        formula = self.spec.formula(1 if wrt is None else wrt)
-        return _dispatch.backward(self._owner, formula, g, x, self.spec.bind(params), kink, out)
+        values, variant = self.spec.bind(params)
+        formula = self.spec.formula(1 if wrt is None else wrt, variant)
+        return _dispatch.backward(self._owner, formula, g, x, values, kink, out)
 
     def value_and_grad(self, x: Any, *, kink: str = "torch", out: Any = None, **params: Any) -> tuple[Any, Any]:
         """(f(x), f'(x)) in one pass; ``out`` is a pair of arrays."""
-        return _dispatch.pair(self._owner, self.spec.f, self.spec.grad, x, self.spec.bind(params), kink, out)
+        values, variant = self.spec.bind(params)
+        f, grad = self.spec.formula(0, variant), self.spec.formula(1, variant)
+        return _dispatch.pair(self._owner, f, grad, x, values, kink, out)
+
+    def _unary(self, order: int | str, x: Any, params: dict[str, Any], kink: str, out: Any) -> Any:
+        values, variant = self.spec.bind(params)
+        return _dispatch.unary(self._owner, self.spec.formula(order, variant), x, values, kink, out)
 
 
 def _docstring(spec: Spec) -> str:
     lines = [f"{spec.summary}", "", ".. math::", ""]
-    lines += [f"    f(x) = {spec.f.tex}", "", f"    f'(x) = {spec.grad.tex}", "", f"    f''(x) = {spec.grad2.tex}", ""]
+    for label, order in (("f(x)", 0), ("f'(x)", 1), ("f''(x)", 2)):
+        lines += [f"    {label} = {spec.formula(order).tex}", ""]
     if spec.params:
         lines += ["Parameters (keywords):", ""]
         lines += [f"- ``{p.name}`` = {p.default!r}: {p.doc}" for p in spec.params]
         lines.append("")
-    for pname, formula in spec.wrt.items():
-        lines += [f"Derivative with respect to ``{pname}`` (``wrt={pname!r}``): :math:`{formula.tex}`", ""]
-    defaults = tuple(p.default for p in spec.params)
-    for label, formula in (("f'", spec.grad), ("f''", spec.grad2)):
-        for k in formula.kinks:
+    for pname in spec.wrt:
+        tex = spec.formula(pname).tex
+        lines += [f"Derivative with respect to ``{pname}`` (``wrt={pname!r}``): :math:`{tex}`", ""]
+    defaults = spec.defaults
+    for label, order in (("f'", 1), ("f''", 2)):
+        for k in spec.formula(order).kinks:
             at = k.location(defaults)
             vals = ", ".join(f"{c}={k.value(c, defaults):g}" for c in CONVENTIONS)
             lines.append(f"Kink of {label} at x = {at:g} (default parameters): {vals}.")

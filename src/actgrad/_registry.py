@@ -29,17 +29,33 @@ def _resolve(value: ParamValue, params: tuple[float, ...]) -> float:
     return float(value(*params)) if callable(value) else float(value)
 
 
+_REQUIRED = None
+
+
 @dataclass(frozen=True)
 class Param:
-    """A scalar parameter: its keyword name (as PyTorch/JAX spell it), default and validity rule."""
+    """A parameter: its keyword name (as PyTorch/JAX spell it), default and validity rule.
+
+    A numeric parameter is a finite real number (``check`` may narrow it further). A parameter with ``choices`` is
+    a string option that selects one of the spec's formula variants (``gelu(approximate="tanh")``). A default of
+    ``None`` makes the parameter required (PyTorch's ``threshold(x, threshold, value)`` has no defaults).
+    """
 
     name: str
-    default: float
+    default: float | str | None
     doc: str = ""
     #: Extra rule beyond "a finite real number": returns an error message, or None when the value is valid.
     check: Callable[[float], str | None] | None = None
+    choices: tuple[str, ...] = ()
 
-    def validate(self, owner: str, value: object) -> float:
+    def validate(self, owner: str, value: object) -> float | str:
+        if value is _REQUIRED:
+            raise TypeError(f"{owner}: missing required parameter {self.name!r}")
+        if self.choices:
+            if not isinstance(value, str) or value not in self.choices:
+                valid = ", ".join(map(repr, self.choices))
+                raise ValueError(f"{owner}: parameter {self.name!r} must be one of {valid}, got {value!r}")
+            return value
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise TypeError(
                 f"{owner}: parameter {self.name!r} must be a real number, got {type(value).__name__} {value!r}"
@@ -98,42 +114,70 @@ class Formula:
     kinks: tuple[Kink, ...] = ()
 
 
+#: A formula, or one formula per option of the spec's choice parameter.
+Variants = Formula | Mapping[str, Formula]
+
+
 @dataclass(frozen=True, eq=False)
 class Spec:
     """The one definition of an activation."""
 
     name: str
     summary: str
-    f: Formula
-    grad: Formula
-    grad2: Formula
+    f: Variants
+    grad: Variants
+    grad2: Variants
     params: tuple[Param, ...] = ()
-    #: Derivatives with respect to each parameter, by parameter name.
-    wrt: Mapping[str, Formula] = field(default_factory=dict)
+    #: Derivatives with respect to each numeric parameter, by parameter name.
+    wrt: Mapping[str, Variants] = field(default_factory=dict)
     aliases: tuple[str, ...] = ()
+    #: A rule across parameters (``min_val < max_val``): an error message, or None; gets the numeric parameters.
+    check: Callable[..., str | None] | None = None
     #: Where the definition comes from, for the docs.
     reference: str = ""
 
-    def formula(self, order: int | str) -> Formula:
-        """The formula for a derivative order (0, 1, 2) or a parameter name."""
+    def formula(self, order: int | str, variant: str | None = None) -> Formula:
+        """The formula for a derivative order (0, 1, 2) or a parameter name, in the chosen variant."""
         if isinstance(order, str):
             try:
-                return self.wrt[order]
+                chosen = self.wrt[order]
             except KeyError:
                 have = ", ".join(repr(k) for k in self.wrt) or "none"
                 raise ValueError(
                     f"{self.name}: no derivative with respect to {order!r}; parameters with one: {have}"
                 ) from None
-        return (self.f, self.grad, self.grad2)[order]
+        else:
+            chosen = (self.f, self.grad, self.grad2)[order]
+        return chosen if isinstance(chosen, Formula) else chosen[variant or self.default_variant]
 
-    def bind(self, kwargs: Mapping[str, object]) -> tuple[float, ...]:
-        """Validated parameter values, in spec order, from keyword arguments (defaults filled in)."""
+    @property
+    def default_variant(self) -> str | None:
+        return next((str(p.default) for p in self.params if p.choices), None)
+
+    def values(self, kwargs: Mapping[str, object]) -> dict[str, float | str]:
+        """Every parameter's validated value, by name, from keyword arguments (defaults filled in)."""
         if kwargs:
             unknown = [k for k in kwargs if k not in {p.name for p in self.params}]
             if unknown:
                 have = ", ".join(p.name for p in self.params) or "none"
                 raise TypeError(f"{self.name}: unexpected keyword argument {unknown[0]!r}; parameters: {have}")
-        return tuple(p.validate(self.name, kwargs.get(p.name, p.default)) for p in self.params)
+        values = {p.name: p.validate(self.name, kwargs.get(p.name, p.default)) for p in self.params}
+        if self.check is not None:
+            msg = self.check(*(v for v in values.values() if not isinstance(v, str)))
+            if msg is not None:
+                raise ValueError(f"{self.name}: {msg}")
+        return values
+
+    def bind(self, kwargs: Mapping[str, object]) -> tuple[tuple[float, ...], str | None]:
+        """(numeric parameter values in spec order, the chosen variant) from keyword arguments, validated."""
+        values = self.values(kwargs).values()
+        numeric = tuple(v for v in values if isinstance(v, float))
+        return numeric, next((v for v in values if isinstance(v, str)), None)
+
+    @property
+    def defaults(self) -> tuple[float, ...]:
+        """The numeric parameters' defaults, in spec order (required ones are absent: None)."""
+        return tuple(p.default for p in self.params if not p.choices)  # type: ignore[misc]
 
 
 #: Kink arguments for a formula without kinks: a position no input equals (x == NaN is always false).

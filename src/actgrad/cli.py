@@ -69,12 +69,11 @@ def _list(args: argparse.Namespace) -> None:
     rows = []
     for name in names():
         spec = get(name).spec
-        defaults = tuple(p.default for p in spec.params)
         rows.append(
             [
                 name,
                 ", ".join(f"{p.name}={_num(p.default)}" for p in spec.params) or "-",
-                ", ".join(_num(k.location(defaults)) for k in spec.grad.kinks) or "-",
+                ", ".join(_num(k.location(spec.defaults)) for k in spec.formula(1).kinks) or "-",
                 ", ".join(spec.aliases) or "-",
             ]
         )
@@ -83,24 +82,26 @@ def _list(args: argparse.Namespace) -> None:
 
 def _show(args: argparse.Namespace) -> None:
     act, p = resolve([args.name], _params(args.param))[0]
-    spec, pt = act.spec, tuple(p.values())
+    spec = act.spec
+    pt, variant = spec.bind(p)
     out = [f"{spec.name}: {spec.summary}"]
     if spec.aliases:
         out.append(f"aliases: {', '.join(spec.aliases)}")
     if spec.reference:
         out.append(f"reference: {spec.reference}")
     out += ["", "formulas (LaTeX):"]
-    out.append(_table(None, [[f"{lab}(x) =", spec.formula(o).tex] for o, lab in enumerate(("f", "f'", "f''"))], "  "))
+    formulas = [[f"{lab}(x) =", spec.formula(o, variant).tex] for o, lab in enumerate(("f", "f'", "f''"))]
+    out.append(_table(None, formulas, "  "))
     if spec.params:
         rows = [[q.name, _num(p[q.name]), _num(q.default), q.doc] for q in spec.params]
         out += ["", "parameters:", _table(["name", "value", "default", "meaning"], rows, "  ")]
     if spec.wrt:
         out += ["", "derivatives with respect to parameters (LaTeX):"]
-        out += [f"  d/d{name}: {formula.tex}" for name, formula in spec.wrt.items()]
+        out += [f"  d/d{name}: {spec.formula(name, variant).tex}" for name in spec.wrt]
     kink_rows = [
         [f"f{_PRIMES[o]}", _num(k.location(pt)), *(_num(k.value(c, pt)) for c in CONVENTIONS)]
         for o in (1, 2)
-        for k in spec.formula(o).kinks
+        for k in spec.formula(o, variant).kinks
     ]
     if kink_rows:
         out += ["", "kinks (value there under each convention):", _table(["of", "x", *CONVENTIONS], kink_rows, "  ")]

@@ -33,7 +33,7 @@ _DASHES = ("-", "--", "-.", ":")
 
 def resolve(
     names: Sequence[str], params: Mapping[str, float] | None = None
-) -> list[tuple[Activation, dict[str, float]]]:
+) -> list[tuple[Activation, dict[str, float | str]]]:
     """The activations called ``names``, each with its full, validated parameter values.
 
     Every activation takes those entries of ``params`` that it has (defaults fill the rest). Raises
@@ -49,8 +49,7 @@ def resolve(
     out = []
     for act in acts:
         mine = {p.name for p in act.spec.params}
-        values = act.spec.bind({k: v for k, v in params.items() if k in mine})
-        out.append((act, {p.name: v for p, v in zip(act.spec.params, values, strict=True)}))
+        out.append((act, act.spec.values({k: v for k, v in params.items() if k in mine})))
     return out
 
 
@@ -128,7 +127,7 @@ def _draw(
     order: int,
     xlim: tuple[float, float],
     kink: str,
-    params: dict[str, float],
+    params: dict[str, float | str],
     *,
     style: dict[str, Any],
     ms: float,
@@ -136,9 +135,9 @@ def _draw(
 ) -> None:
     """One activation's curve on ``ax``: a piece between consecutive kinks, and the dots at each kink."""
     lo, hi = xlim
-    pt = tuple(params.values())
+    pt, variant = act.spec.bind(params)
     kinks: dict[float, Kink] = {}
-    for k in act.spec.formula(order).kinks:
+    for k in act.spec.formula(order, variant).kinks:
         if lo <= (at := k.location(pt)) <= hi:
             kinks.setdefault(at, k)
     convention = kink if order else "torch"  # f itself is always evaluated as "torch" does
