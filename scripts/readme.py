@@ -34,7 +34,7 @@ def activations_table() -> str:
         params = ", ".join(f"`{p.name}={p.default!r}`" for p in spec.params) or "-"
         kinks = ", ".join(_g(k.location(defaults)) for k in spec.formula(1).kinks) or "-"
         aliases = ", ".join(spec.aliases) or "-"
-        tex = spec.formula(0).tex.replace("\\", "\\\\")  # markdown eats one level of backslashes
+        tex = spec.formula(0).tex.replace(r"\\", r"\\\\")  # markdown turns a line break's \\ into \
         rows.append(f"| `{name}` | ${tex}$ | {params} | {kinks} | {aliases} |")
     return "\n".join(rows)
 
