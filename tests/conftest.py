@@ -31,8 +31,20 @@ def ulp(value: mpmath.mpf, dtype: np.dtype) -> mpmath.mpf:
     return mpmath.mpf(2) ** (e - p + 1)
 
 
-def ulp_errors(ours: np.ndarray, exact: Sequence[mpmath.mpf], dtype: np.dtype) -> np.ndarray:
-    """|ours - exact| in units of the dtype's ulp at |exact|; 0 for matching NaN/inf, inf for a mismatch."""
+def spacing(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """The dtype's ulp at each |value| (float64 values representable in ``dtype``), for any float dtype."""
+    fi = finfo(dtype)
+    exponent = np.frexp(np.abs(np.asarray(values, np.float64)))[1] - 1
+    return np.ldexp(1.0, np.maximum(exponent, fi.minexp) - fi.nmant)
+
+
+def ulp_errors(
+    ours: np.ndarray, exact: Sequence[mpmath.mpf], dtype: np.dtype, near_zero: np.ndarray | None = None
+) -> np.ndarray:
+    """|ours - exact| in units of the dtype's ulp at |exact|; 0 for matching NaN/inf, inf for a mismatch.
+
+    Where ``near_zero`` is set (inputs within 0.05 of an interior zero of the function), the unit is ulp(1)."""
+    one = mpmath.mpf(1)
     fi = finfo(dtype)
     overflow = mpmath.mpf(float(fi.max)) + ulp(mpmath.mpf(float(fi.max)), dtype) / 2
     out = np.empty(len(exact))
@@ -44,7 +56,8 @@ def ulp_errors(ours: np.ndarray, exact: Sequence[mpmath.mpf], dtype: np.dtype) -
         elif np.isinf(o):
             out[i] = np.inf
         else:
-            out[i] = float(abs(mpmath.mpf(o) - e) / ulp(e, dtype))
+            unit = ulp(one if near_zero is not None and near_zero.ravel()[i] else e, dtype)
+            out[i] = float(abs(mpmath.mpf(o) - e) / unit)
     return out
 
 

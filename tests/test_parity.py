@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 from conftest import edge_values
-from reference import REFERENCES
+from reference import EXACT, REFERENCES
 
 import actgrad as ag
 
@@ -30,11 +30,36 @@ def _points(dtype: type, name: str, params: dict[str, float], subnormals: bool =
     return x[keep]
 
 
-def _within_one_ulp(ours: np.ndarray, theirs: np.ndarray) -> None:
-    """Equal, or 1 ulp apart: we round s*x once from float64; frameworks multiply by float32(s)."""
+def _within_one_ulp(ours: np.ndarray, theirs: np.ndarray, ulps: float = 1) -> None:
+    """Equal, or ``ulps`` ulp apart (frameworks multiply by float32(s) where we round s*x once from float64)."""
     ours, theirs = np.asarray(ours), np.asarray(theirs)
     diff = np.abs(ours.astype(np.float64) - theirs.astype(np.float64))
-    assert np.all(diff <= np.spacing(np.abs(theirs)).astype(np.float64)), np.max(diff)
+    assert np.all(diff <= ulps * np.spacing(np.abs(theirs)).astype(np.float64)), np.max(diff)
+
+
+def _paths_agree(name: str, xp_result: np.ndarray, numpy_result: np.ndarray) -> None:
+    """The array-API path and the NumPy kernels each stay within the budget of the truth, so within twice it of
+    each other (they use different libraries' exp, erf, ...)."""
+    _within_one_ulp(xp_result, numpy_result, ulps=max(1, 2 * max(REFERENCES[name].budget)))
+
+
+#: Relative tolerance against a framework's smooth functions, on moderate inputs (|x| <= 20): frameworks lose a
+#: few ulps (and more in the tails, which docs/ACCURACY.md measures); we are within 2-4 ulp of the truth.
+_SMOOTH_RTOL = {np.dtype(np.float32): 2e-5, np.dtype(np.float64): 1e-12}
+
+
+def _agree(name: str, params: dict, x: np.ndarray, ours: np.ndarray, theirs: np.ndarray, order: int) -> None:
+    """Our values against a framework's: piecewise-linear functions bit for bit (values within 1 ulp), smooth ones
+    within a few ulps on moderate inputs and bit for bit at every kink (that is what a convention promises)."""
+    ref = REFERENCES[name]
+    if ref.budget == EXACT:
+        (_within_one_ulp if order == 0 else np.testing.assert_array_equal)(ours, theirs)
+        return
+    kinks = np.isin(x, [float(k.at(**params)) for k in ref.kinks if k.order <= order])
+    np.testing.assert_array_equal(ours[kinks], theirs[kinks])
+    moderate = ~kinks & (np.abs(x) <= 20)
+    tol = _SMOOTH_RTOL[x.dtype]
+    np.testing.assert_allclose(ours[moderate], theirs[moderate], rtol=tol, atol=tol * 1e-3)
 
 
 # --- PyTorch --------------------------------------------------------------------------------------------------
@@ -49,20 +74,22 @@ def torch() -> Any:
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_torch_autograd_first_and_second_derivative(torch: Any, name: str, params: dict, dtype: type) -> None:
     act = ag.get(name)
+    if REFERENCES[name].torch_fn is None:
+        pytest.skip(f"PyTorch has no {name}")
     fn = REFERENCES[name].torch_fn(torch, **params)  # type: ignore[misc]
     x = _points(dtype, name, params)
     t = torch.tensor(x, requires_grad=True)
     y = fn(t)
     (g1,) = torch.autograd.grad(y.sum(), t, create_graph=True)
     g2 = torch.autograd.grad(g1.sum(), t, allow_unused=True)[0] if g1.requires_grad else None
-    _within_one_ulp(act(x, **params), y.detach().numpy())
-    np.testing.assert_array_equal(act.grad(x, **params), g1.detach().numpy())  # kink="torch", bit for bit
+    _agree(name, params, x, act(x, **params), y.detach().numpy(), 0)
+    _agree(name, params, x, act.grad(x, **params), g1.detach().numpy(), 1)  # kink="torch"
     want2 = np.zeros_like(x) if g2 is None else g2.numpy()
-    np.testing.assert_array_equal(act.grad2(x, **params), want2)
+    _agree(name, params, x, act.grad2(x, **params), want2, 2)
     # the fused backward against torch's with a random upstream gradient
     g = np.random.default_rng(0).normal(size=x.shape).astype(dtype)
     gx = torch.autograd.grad(fn(t), t, torch.tensor(g))[0].numpy()
-    _within_one_ulp(act.backward(g, x, **params), gx)
+    _agree(name, params, x, act.backward(g, x, **params), gx, 0)
 
 
 @pytest.mark.parametrize("name", ag.names())
@@ -75,7 +102,7 @@ def test_torch_tensors_in_torch_tensors_out(torch: Any, name: str) -> None:
             got = op(x)
             assert isinstance(got, torch.Tensor) and got.dtype == dtype and got.shape == x.shape
             want = ref(xn)
-            _within_one_ulp(got.float().numpy(), torch.tensor(want).to(dtype).float().numpy())
+            _paths_agree(name, got.float().numpy(), torch.tensor(want).to(dtype).float().numpy())
         got = act.backward(torch.ones_like(x), x)
         assert got.dtype == dtype
     assert act.grad(torch.tensor([1, -2, 3])).dtype == torch.float64  # integers promote to float64
@@ -116,6 +143,8 @@ def jax() -> Any:
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_jax_grad_first_and_second_derivative(jax: Any, name: str, params: dict, dtype: type) -> None:
     act = ag.get(name)
+    if REFERENCES[name].jax_fn is None:
+        pytest.skip(f"JAX has no {name}")
     fn = REFERENCES[name].jax_fn(jax, **params)  # type: ignore[misc]
     x = _points(dtype, name, params, subnormals=False)
     fx = np.abs(act(x, **params))
@@ -123,11 +152,12 @@ def test_jax_grad_first_and_second_derivative(jax: Any, name: str, params: dict,
     with jax.enable_x64(dtype == np.float64):
         xj = jax.numpy.asarray(x)
         assert xj.dtype == dtype
-        _within_one_ulp(act(x, **params), np.asarray(fn(xj)))
+        y = np.asarray(fn(xj))
         g1 = np.asarray(jax.vmap(jax.grad(fn))(xj))
         g2 = np.asarray(jax.vmap(jax.grad(jax.grad(fn)))(xj))
-    np.testing.assert_array_equal(act.grad(x, kink="jax", **params), g1)
-    np.testing.assert_array_equal(act.grad2(x, kink="jax", **params), g2)
+    _agree(name, params, x, act(x, **params), y, 0)
+    _agree(name, params, x, act.grad(x, kink="jax", **params), g1, 1)
+    _agree(name, params, x, act.grad2(x, kink="jax", **params), g2, 2)
 
 
 @pytest.mark.parametrize("name", ag.names())
@@ -139,7 +169,7 @@ def test_jax_arrays_in_jax_arrays_out_also_under_jit(jax: Any, name: str) -> Non
         eager = op(x)
         jitted = jax.jit(op)(x)
         assert isinstance(eager, jax.Array) and eager.dtype == jnp.float32
-        _within_one_ulp(np.asarray(eager), op(np.asarray(x)))
+        _paths_agree(name, np.asarray(eager), op(np.asarray(x)))
         np.testing.assert_array_equal(np.asarray(jitted), np.asarray(eager))
     assert act.grad(jnp.asarray([1, 2])).dtype == jnp.float32  # no float64 without x64
     with jax.enable_x64(True):
@@ -158,11 +188,11 @@ def test_array_api_strict(name: str) -> None:
     for kink in ag.CONVENTIONS:
         got = act.grad(x, kink=kink)
         assert type(got) is type(x) and got.dtype == xps.float64
-        np.testing.assert_array_equal(np.asarray(got), act.grad(xn, kink=kink))
-    np.testing.assert_array_equal(np.asarray(act(x)), act(xn))
-    np.testing.assert_array_equal(np.asarray(act.backward(x, x)), act.backward(xn, xn))
+        _paths_agree(name, np.asarray(got), act.grad(xn, kink=kink))
+    _paths_agree(name, np.asarray(act(x)), act(xn))
+    _paths_agree(name, np.asarray(act.backward(x, x)), act.backward(xn, xn))
     v, g = act.value_and_grad(x)
-    np.testing.assert_array_equal(np.asarray(v), act(xn))
-    np.testing.assert_array_equal(np.asarray(g), act.grad(xn))
+    _paths_agree(name, np.asarray(v), act(xn))
+    _paths_agree(name, np.asarray(g), act.grad(xn))
     nan = act.grad(xps.asarray([float("nan")]))
     assert np.isnan(np.asarray(nan)[0])

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 import mpmath
 import numpy as np
 import pytest
-from conftest import backward_expected, edge_values, to_mp, ulp_errors
-from reference import REFERENCES, Ref, kink_value, one_sided_slopes
+from conftest import FLOAT_DTYPES, backward_expected, edge_values, spacing, to_mp, ulp_errors
+from reference import REFERENCES, Ref, RefKink, kink_value, one_sided_slopes
 
 import actgrad as ag
-
-#: Piecewise-linear functions are correctly rounded; 0.501 leaves room for the double rounding of s*x computed in
-#: float64 and rounded to float32 (at most 2**-29 ulp) and of half types computed in float32.
-EXACT = 0.501
 
 CASES = [(name, params) for name in ag.names() for params in REFERENCES[name].param_sets]
 CASE_IDS = [f"{name}-{'-'.join(f'{k}={v}' for k, v in p.items()) or 'default'}" for name, p in CASES]
@@ -22,106 +21,166 @@ def test_every_activation_has_a_reference() -> None:
     assert set(ag.names()) <= set(REFERENCES)
 
 
-def _kink_points(ref: Ref, params: dict[str, float]) -> list[float]:
+def _kink_points(ref: Ref, params: dict[str, Any]) -> list[float]:
     return [float(k.at(**params)) for k in ref.kinks]
 
 
-def expected(ref: Ref, order: int | str, x: mpmath.mpf, params: dict[str, float]) -> mpmath.mpf:
-    """The reference value of f (0), f' (1), f'' (2) or d f/d param (a name) at x, kinks under 'torch'."""
+def _method(act: ag.Activation, order: int) -> Any:
+    return (act, act.grad, act.grad2)[order]
+
+
+def expected(ref: Ref, order: int | str, x: mpmath.mpf, params: dict[str, Any]) -> mpmath.mpf:
+    """The reference value of f (0), f' (1), f'' (2) or d f/d param (a name) at x; kinks under 'torch'.
+
+    At a kink of f^(k), f^(k) takes the convention's value and f^(k+1) is 0 (the documented choice)."""
     if mpmath.isnan(x):
         return mpmath.mpf("nan")
-    for k in ref.kinks:
-        if x == k.at(**params) and order in (1, 2):
-            return kink_value(k, "torch", params) if order == 1 else mpmath.mpf(0)
+    if isinstance(order, int):
+        for k in ref.kinks:
+            if x == k.at(**params) and order >= k.order:
+                return kink_value(k, "torch", params) if order == k.order else mpmath.mpf(0)
     fn = {0: ref.f, 1: ref.grad, 2: ref.grad2}[order] if isinstance(order, int) else ref.wrt[order]
     return fn(x, **params)
 
 
+@functools.cache
+def _interior_zeros(name: str, order: int | str, frozen: tuple[tuple[str, Any], ...]) -> tuple[float, ...]:
+    """Where the reference f^(order) crosses zero away from x = 0 (found on a grid over [-40, 40], refined)."""
+    ref, params = REFERENCES[name], dict(frozen)
+    grid = [mpmath.mpf(v) / 8 for v in range(-320, 321)]
+    vals = [expected(ref, order, v, params) for v in grid]
+    zeros = []
+    for a, b, fa, fb in zip(grid, grid[1:], vals, vals[1:], strict=False):
+        if not (mpmath.isfinite(fa) and mpmath.isfinite(fb) and fa * fb < 0):
+            continue
+        for _ in range(60):  # bisection; a jump (not a zero) shows as a large value at the limit point
+            mid = (a + b) / 2
+            fm = expected(ref, order, mid, params)
+            a, b, fa = (mid, b, fm) if fm * fa > 0 else (a, mid, fa)
+        if abs(expected(ref, order, a, params)) < 1e-12 and abs(a) > 1e-9:
+            zeros.append(float(a))
+    return tuple(zeros)
+
+
+def _errors(name: str, order: int | str, x: np.ndarray, ours: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+    """ULP errors against the reference; within 0.05 of an interior zero of f^(order), in units of ulp(1)."""
+    near = np.zeros(x.shape, bool)
+    for z in _interior_zeros(name, order, tuple(sorted(params.items()))):
+        near |= np.abs(x.astype(np.float64) - z) <= 0.05
+    exact = [expected(REFERENCES[name], order, xi, params) for xi in to_mp(x)]
+    return ulp_errors(ours, exact, x.dtype, near_zero=near)
+
+
 @pytest.mark.parametrize(("name", "params"), CASES, ids=CASE_IDS)
 @pytest.mark.parametrize("order", [0, 1, 2])
-def test_values_match_mpmath(name: str, params: dict[str, float], order: int, float_dtype: np.dtype) -> None:
+def test_values_match_mpmath(name: str, params: dict[str, Any], order: int, float_dtype: np.dtype) -> None:
     ref = REFERENCES[name]
-    act = ag.get(name)
     x = edge_values(float_dtype, _kink_points(ref, params))
-    ours = (act, act.grad, act.grad2)[order](x, **params)
+    ours = _method(ag.get(name), order)(x, **params)
     assert ours.dtype == float_dtype and ours.shape == x.shape
-    err = ulp_errors(ours, [expected(ref, order, xi, params) for xi in to_mp(x)], float_dtype)
+    err = _errors(name, order, x, ours, params)
     worst = int(np.argmax(err))
-    assert err[worst] <= EXACT, f"x={x[worst]!r}: got {ours[worst]!r}, error {err[worst]} ulp"
+    assert err[worst] <= ref.budget[order], f"x={x[worst]!r}: got {ours[worst]!r}, error {err[worst]} ulp"
 
 
 @pytest.mark.parametrize(("name", "params"), CASES, ids=CASE_IDS)
-def test_parameter_derivatives_match_mpmath(name: str, params: dict[str, float], float_dtype: np.dtype) -> None:
+def test_parameter_derivatives_match_mpmath(name: str, params: dict[str, Any], float_dtype: np.dtype) -> None:
     ref = REFERENCES[name]
     act = ag.get(name)
     assert set(act.spec.wrt) == set(ref.wrt)
     x = edge_values(float_dtype, _kink_points(ref, params))
     for pname in ref.wrt:
         ours = act.grad(x, wrt=pname, **params)
-        err = ulp_errors(ours, [expected(ref, pname, xi, params) for xi in to_mp(x)], float_dtype)
-        assert err.max() <= EXACT, pname
+        err = _errors(name, pname, x, ours, params)
+        assert err.max() <= ref.budget[1], (pname, x[np.argmax(err)], ours[np.argmax(err)])
+
+
+@pytest.mark.parametrize(("name", "params"), CASES, ids=CASE_IDS)
+@pytest.mark.parametrize("dtype", [d for d in FLOAT_DTYPES if d.itemsize == 2], ids=lambda d: d.name)
+@pytest.mark.parametrize("order", [0, 1, 2])
+def test_half_types_within_one_ulp_of_float64_rounded(
+    name: str, params: dict[str, Any], dtype: np.dtype, order: int
+) -> None:
+    """Every one of the 65536 half-precision inputs."""
+    fn = _method(ag.get(name), order)
+    x = np.arange(2**16, dtype=np.uint16).view(dtype)
+    ours = fn(x, **params).astype(np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        want = fn(x.astype(np.float64), **params).astype(dtype).astype(np.float64)
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(want))
+    finite = np.isfinite(want)
+    infinite = ~finite & ~np.isnan(want)
+    np.testing.assert_array_equal(ours[infinite], want[infinite])
+    bad = np.abs(ours[finite] - want[finite]) > spacing(want[finite], dtype)
+    assert not bad.any(), x[finite][bad][:5]
+
+
+def _points_at(k: RefKink, params: dict[str, Any], dtype: np.dtype) -> np.ndarray:
+    at = k.at(**params)
+    points = np.array([at, -at], dtype)  # -0.0 as well as 0.0 at the origin
+    return points[np.array([p == at for p in points])]
 
 
 @pytest.mark.parametrize(("name", "params"), CASES, ids=CASE_IDS)
 @pytest.mark.parametrize("convention", ag.CONVENTIONS)
 def test_every_kink_under_every_convention(
-    name: str, params: dict[str, float], convention: str, float_dtype: np.dtype
+    name: str, params: dict[str, Any], convention: str, float_dtype: np.dtype
 ) -> None:
     ref = REFERENCES[name]
     act = ag.get(name)
-    assert len(act.spec.formula(1).kinks) == len(ref.kinks)
+    for order in (1, 2):
+        assert len(act.spec.formula(order).kinks) == sum(k.order == order for k in ref.kinks), order
     for k in ref.kinks:
-        at = k.at(**params)
-        points = np.array([at, -at], float_dtype)  # -0.0 as well as 0.0 at the origin
-        points = points[np.array([p == at for p in points])]
-        got = act.grad(points, kink=convention, **params)
+        points = _points_at(k, params, float_dtype)
+        if not points.size:
+            continue  # the kink is not representable in this dtype
+        got = _method(act, k.order)(points, kink=convention, **params)
         want = kink_value(k, convention, params)
-        assert ulp_errors(got, [want] * len(points), float_dtype).max() <= EXACT, (at, got, want)
-        assert np.all(act.grad2(points, kink=convention, **params) == 0)  # f'' at a kink is 0 (documented)
-        # the backward pass takes the same value
-        g = np.full(points.shape, 3, float_dtype)
-        np.testing.assert_array_equal(
-            act.backward(g, points, kink=convention, **params),
-            backward_expected(act, g, points, kink=convention, **params),
-        )
+        assert ulp_errors(got, [want] * len(points), float_dtype).max() <= ref.budget[k.order], (k, got, want)
+        if k.order == 1:
+            assert np.all(act.grad2(points, kink=convention, **params) == 0)  # f'' at a kink of f' is 0
+            g = np.full(points.shape, 3, float_dtype)  # the backward pass takes the same value
+            np.testing.assert_array_equal(
+                act.backward(g, points, kink=convention, **params),
+                backward_expected(act, g, points, kink=convention, **params),
+            )
 
 
 @pytest.mark.parametrize(("name", "params"), CASES, ids=CASE_IDS)
-def test_reference_kinks_are_the_true_one_sided_slopes(name: str, params: dict[str, float]) -> None:
-    """The hand-written kink table agrees with difference quotients of the reference f itself."""
+def test_reference_kinks_are_the_true_one_sided_slopes(name: str, params: dict[str, Any]) -> None:
+    """The hand-written kink table agrees with difference quotients of the reference itself."""
     ref = REFERENCES[name]
     for k in ref.kinks:
-        left, right = one_sided_slopes(ref.f, k.at(**params), params)
-        assert (left, right) == (k.left(**params), k.right(**params))
-        ours = ag.get(name).grad(np.array([float(k.at(**params))] * 2), kink="left", **params)
-        assert ours[0] == float(left)
+        lower = ref.f if k.order == 1 else ref.grad
+        left, right = one_sided_slopes(lower, k.at(**params), params)
+        assert abs(left - k.left(**params)) < 1e-20 and abs(right - k.right(**params)) < 1e-20, k
+        ours = _method(ag.get(name), k.order)(np.array([float(k.at(**params))] * 2), kink="left", **params)
+        assert abs(ours[0] - float(left)) <= 1e-15 * max(1.0, abs(float(left)))
 
 
 @pytest.mark.parametrize(("name", "params"), CASES, ids=CASE_IDS)
-def test_derivatives_agree_with_finite_differences(name: str, params: dict[str, float]) -> None:
+def test_derivatives_agree_with_finite_differences(name: str, params: dict[str, Any]) -> None:
     act = ag.get(name)
     rng = np.random.default_rng(1)
     x = rng.uniform(-10, 10, 500)
     kinks = _kink_points(REFERENCES[name], params)
     h = 1e-6
     x = x[np.all([np.abs(x - k) > 10 * h for k in kinks], axis=0)] if kinks else x
-    np.testing.assert_allclose(
-        act.grad(x, **params), (act(x + h, **params) - act(x - h, **params)) / (2 * h), rtol=1e-6, atol=1e-6
-    )
-    np.testing.assert_allclose(
-        act.grad2(x, **params), (act.grad(x + h, **params) - act.grad(x - h, **params)) / (2 * h), atol=1e-6
-    )
+    fd1 = (act(x + h, **params) - act(x - h, **params)) / (2 * h)
+    np.testing.assert_allclose(act.grad(x, **params), fd1, rtol=1e-6, atol=1e-6)
+    fd2 = (act.grad(x + h, **params) - act.grad(x - h, **params)) / (2 * h)
+    np.testing.assert_allclose(act.grad2(x, **params), fd2, rtol=1e-5, atol=1e-5)
     for pname in act.spec.wrt:
-        p = params.get(pname, next(q.default for q in act.spec.params if q.name == pname))
+        p = act.spec.values(params)[pname]
         up, down = act(x, **{**params, pname: p + h}), act(x, **{**params, pname: p - h})
         np.testing.assert_allclose(act.grad(x, wrt=pname, **params), (up - down) / (2 * h), rtol=1e-6, atol=1e-6)
 
 
-@pytest.mark.parametrize("name", ag.names())
-def test_infinities_give_the_limits(name: str) -> None:
+@pytest.mark.parametrize(("name", "params"), CASES, ids=CASE_IDS)
+def test_infinities_give_the_limits(name: str, params: dict[str, Any]) -> None:
     ref = REFERENCES[name]
     act = ag.get(name)
     x = np.array([np.inf, -np.inf])
-    for order, fn in enumerate((act, act.grad, act.grad2)):
-        want = [float(expected(ref, order, mpmath.mpf(v), {})) for v in x]
-        np.testing.assert_array_equal(fn(x), want)
+    for order in (0, 1, 2):
+        want = [float(expected(ref, order, mpmath.mpf(v), params)) for v in x]
+        np.testing.assert_array_equal(_method(act, order)(x, **params), want)

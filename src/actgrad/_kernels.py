@@ -35,10 +35,10 @@ _NJIT_OPTIONS: dict[str, Any] = {"error_model": "numpy", "nogil": True}
 def scalar(formula: Formula) -> Callable[..., Any]:
     """The compiled scalar function ``s(x, params, kink_positions, kink_values)`` of one formula."""
     core = njit(formula.expr(_math))
-    where, astype_like = _math.where, _math.astype_like
+    where, astype_like, widen = _math.where, _math.astype_like, _math.widen
 
     def s(x, params, kpos, kval):  # type: ignore[no-untyped-def]
-        r = core(x, *params)
+        r = core(widen(x), *params)
         for j in range(len(kpos)):
             r = where(x == kpos[j], kval[j], r)
         return astype_like(where(x != x, x, r), x)

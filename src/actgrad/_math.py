@@ -1,13 +1,76 @@
 """The scalar math namespace that formulas are compiled against (numba).
 
-Every function here is branch-free from LLVM's point of view (``a if c else b`` compiles to a select), so
-kernels built from formulas vectorize. The array-API adapter in :mod:`actgrad._xp` offers the same names.
+Formulas may use exactly these names (the array-API adapter in :mod:`actgrad._xp` offers the same ones):
+``where``, ``exp``, ``expm1``, ``log``, ``log1p``, ``tanh``, ``erf``, ``erfc``, ``sqrt``, ``abs``, ``copysign``,
+and arithmetic. ``where`` is a select (``a if c else b``), never a branch, so kernels built from formulas vectorize;
+keep the untaken side finite (an inner ``where``) so that it raises nothing and produces no NaN.
+
+The elementary functions are the C library's, correctly rounded or within 1 ulp; kernels evaluate formulas in
+float64 and round once to the input's type.
 """
 
 from __future__ import annotations
 
+import math
+
 from numba import njit
 from numba.extending import overload
+
+
+@njit(inline="always")
+def exp(x):  # type: ignore[no-untyped-def]
+    return math.exp(x)
+
+
+@njit(inline="always")
+def expm1(x):  # type: ignore[no-untyped-def]
+    return math.expm1(x)
+
+
+@njit(inline="always")
+def log(x):  # type: ignore[no-untyped-def]
+    return math.log(x)
+
+
+@njit(inline="always")
+def log1p(x):  # type: ignore[no-untyped-def]
+    return math.log1p(x)
+
+
+@njit(inline="always")
+def tanh(x):  # type: ignore[no-untyped-def]
+    return math.tanh(x)
+
+
+@njit(inline="always")
+def erf(x):  # type: ignore[no-untyped-def]
+    return math.erf(x)
+
+
+@njit(inline="always")
+def erfc(x):  # type: ignore[no-untyped-def]
+    return math.erfc(x)
+
+
+@njit(inline="always")
+def sqrt(x):  # type: ignore[no-untyped-def]
+    return math.sqrt(x)
+
+
+@njit(inline="always")
+def abs(x):  # type: ignore[no-untyped-def]
+    return math.fabs(x)
+
+
+@njit(inline="always")
+def copysign(x, y):  # type: ignore[no-untyped-def]
+    return math.copysign(x, y)
+
+
+@njit(inline="always")
+def widen(x):  # type: ignore[no-untyped-def]
+    """``x`` as float64 (kernels compute in float64 and round once at the end)."""
+    return float(x)
 
 
 @njit(inline="always")

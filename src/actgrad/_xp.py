@@ -14,8 +14,6 @@ import array_api_compat
 
 from ._registry import Formula, kink_args
 
-_HALF = ("float16", "bfloat16")
-
 
 class Namespace:
     """The math namespace formulas see on the array-API path: ``xp`` with scalars lifted to ``like``'s dtype."""
@@ -31,6 +29,12 @@ class Namespace:
             return self._xp.asarray(value, dtype=like.dtype, device=array_api_compat.device(like))
         return value
 
+    def erf(self, x: Any) -> Any:
+        return _special(self._xp, "erf")(x)
+
+    def erfc(self, x: Any) -> Any:
+        return _special(self._xp, "erfc")(x)
+
     def where(self, cond: Any, a: Any, b: Any) -> Any:
         if isinstance(cond, bool):  # a condition on parameters alone
             return self.lift(a if cond else b)
@@ -40,8 +44,21 @@ class Namespace:
         return getattr(self._xp, name)
 
 
-def _dtype_name(dtype: Any) -> str:
-    return str(dtype).rsplit(".", 1)[-1]
+def _special(xp: Any, name: str) -> Any:
+    """``erf``/``erfc`` for ``xp``'s arrays (the array API standard has neither)."""
+    if array_api_compat.is_torch_namespace(xp):
+        import torch
+
+        return getattr(torch.special, name)
+    if array_api_compat.is_jax_namespace(xp):
+        import jax.scipy.special
+
+        return getattr(jax.scipy.special, name)
+    if array_api_compat.is_cupy_namespace(xp):
+        import cupyx.scipy.special
+
+        return getattr(cupyx.scipy.special, name)
+    raise TypeError(f"{name} is not available for arrays of {xp.__name__}; convert them to NumPy, PyTorch or JAX")
 
 
 def _float64_or_default(xp: Any) -> Any:
@@ -54,18 +71,17 @@ def _float64_or_default(xp: Any) -> Any:
 
 
 def compute_dtype(owner: str, xp: Any, x: Any, role: str = "x") -> Any:
-    """The dtype ``x`` is computed in; a TypeError for complex and other non-real dtypes."""
-    dt = x.dtype
-    if xp.isdtype(dt, "real floating"):
-        return xp.float32 if _dtype_name(dt) in _HALF else dt
-    if xp.isdtype(dt, ("integral", "bool")):
+    """The dtype ``x`` is computed in: float64 where the library has it (results are rounded once to the result
+    dtype, as on the NumPy path), else float32. A TypeError for complex and other non-real dtypes."""
+    if xp.isdtype(x.dtype, ("real floating", "integral", "bool")):
         return _float64_or_default(xp)
-    raise TypeError(f"{owner}: {role} must be real numbers (floating, integer or bool); got dtype {dt}")
+    raise TypeError(f"{owner}: {role} must be real numbers (floating, integer or bool); got dtype {x.dtype}")
 
 
 def result_dtype(owner: str, xp: Any, *arrays: Any) -> Any:
     """The result dtype: the inputs' common floating type (half types kept), else the wider compute type."""
-    dts = [a.dtype if xp.isdtype(a.dtype, "real floating") else compute_dtype(owner, xp, a) for a in arrays]
+    compute_dtype(owner, xp, arrays[-1])  # the TypeError for a bad x first
+    dts = [a.dtype if xp.isdtype(a.dtype, "real floating") else _float64_or_default(xp) for a in arrays]
     return dts[0] if all(d == dts[0] for d in dts) else xp.result_type(*dts)
 
 

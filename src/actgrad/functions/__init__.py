@@ -1,6 +1,16 @@
 """The activation definitions, one module per family; importing this package registers them all."""
 
+from .elu import *  # noqa: F403
+from .elu import __all__ as _elu
+from .gelu import *  # noqa: F403
+from .gelu import __all__ as _gelu
+from .hard import *  # noqa: F403
+from .hard import __all__ as _hard
+from .plus import *  # noqa: F403
+from .plus import __all__ as _plus
 from .relu import *  # noqa: F403
-from .relu import __all__ as _relu_all
+from .relu import __all__ as _relu
+from .sigmoid import *  # noqa: F403
+from .sigmoid import __all__ as _sigmoid
 
-__all__ = [*_relu_all]
+__all__ = [*_relu, *_sigmoid, *_elu, *_gelu, *_hard, *_plus]

@@ -1,45 +1,10 @@
-"""Independent references for the tests (never shipped).
-
-Each activation is written again here, in mpmath and plain Python control flow, without looking at the library's
-formulas: f, f', f'' away from kinks, the parameter derivatives, the kinks with their one-sided limits, and the
-side that PyTorch's and JAX's autograd take (read off their source and checked against them in test_parity.py).
-Where PyTorch and JAX have the function, ``torch_fn``/``jax_fn`` build it for the parity tests.
-"""
+"""References for the rectifiers: relu, leaky_relu, relu6."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
-
 import mpmath
 
-mp = mpmath.mp
-mp.prec = 200
-
-Num = Any  # mpmath.mpf
-
-
-@dataclass(frozen=True)
-class RefKink:
-    at: Callable[..., Num]
-    left: Callable[..., Num]
-    right: Callable[..., Num]
-    torch: str  # which one-sided limit PyTorch's autograd returns
-    jax: str
-
-
-@dataclass(frozen=True)
-class Ref:
-    f: Callable[..., Num]
-    grad: Callable[..., Num]
-    grad2: Callable[..., Num]
-    kinks: tuple[RefKink, ...] = ()
-    wrt: dict[str, Callable[..., Num]] = field(default_factory=dict)
-    #: parameter values to test besides the defaults
-    param_sets: tuple[dict[str, float], ...] = ({},)
-    torch_fn: Callable[..., Any] | None = None  # (torch, **params) -> callable
-    jax_fn: Callable[..., Any] | None = None  # (jax, **params) -> callable
+from . import EXACT, Num, Ref, RefKink
 
 
 def _relu(x: Num) -> Num:
@@ -81,6 +46,7 @@ REFERENCES: dict[str, Ref] = {
         grad=_relu_grad,
         grad2=_zero,
         kinks=(RefKink(lambda: 0, lambda: 0, lambda: 1, torch="left", jax="left"),),
+        budget=EXACT,
         torch_fn=lambda torch: torch.relu,
         jax_fn=lambda jax: jax.nn.relu,
     ),
@@ -116,21 +82,8 @@ REFERENCES: dict[str, Ref] = {
             RefKink(lambda: 0, lambda: 0, lambda: 1, torch="left", jax="left"),
             RefKink(lambda: 6, lambda: 1, lambda: 0, torch="right", jax="right"),
         ),
+        budget=EXACT,
         torch_fn=lambda torch: torch.nn.functional.relu6,
         jax_fn=lambda jax: jax.nn.relu6,
     ),
 }
-
-
-def kink_value(kink: RefKink, convention: str, params: dict[str, float]) -> Num:
-    """The derivative at a kink under a convention, from the one-sided limits."""
-    side = {"torch": kink.torch, "jax": kink.jax}.get(convention, convention)
-    left, right = mpmath.mpf(kink.left(**params)), mpmath.mpf(kink.right(**params))
-    return {"left": left, "right": right, "mean": (left + right) / 2}[side]
-
-
-def one_sided_slopes(f: Callable[..., Num], at: Num, params: dict[str, float]) -> tuple[Num, Num]:
-    """Left and right difference quotients of ``f`` at ``at`` over a tiny step (exact for piecewise-linear f)."""
-    h = mpmath.mpf(2) ** -100
-    at = mpmath.mpf(at)
-    return (f(at, **params) - f(at - h, **params)) / h, (f(at + h, **params) - f(at, **params)) / h
