@@ -1,5 +1,13 @@
-"""The activation definitions, one module per family; importing this package registers them all."""
+"""The activation definitions, one module per family; importing this package registers them all.
 
+The import order is the registry's order (``actgrad.names()``): the rectifiers first.
+"""
+# ruff: noqa: I001
+
+from .relu import *  # noqa: F403
+from .relu import __all__ as _relu
+from .sigmoid import *  # noqa: F403
+from .sigmoid import __all__ as _sigmoid
 from .elu import *  # noqa: F403
 from .elu import __all__ as _elu
 from .gelu import *  # noqa: F403
@@ -8,9 +16,5 @@ from .hard import *  # noqa: F403
 from .hard import __all__ as _hard
 from .plus import *  # noqa: F403
 from .plus import __all__ as _plus
-from .relu import *  # noqa: F403
-from .relu import __all__ as _relu
-from .sigmoid import *  # noqa: F403
-from .sigmoid import __all__ as _sigmoid
 
 __all__ = [*_relu, *_sigmoid, *_elu, *_gelu, *_hard, *_plus]
