@@ -31,7 +31,7 @@ def activations_table() -> str:
     for name in ag.names():
         spec = ag.get(name).spec
         defaults = spec.defaults
-        params = ", ".join(f"`{p.name}={p.default!r}`" for p in spec.params) or "-"
+        params = ", ".join(f"`{p.describe()}`" for p in spec.params) or "-"
         kinks = ", ".join(_g(k.location(defaults)) for k in spec.formula(1).kinks) or "-"
         aliases = ", ".join(spec.aliases) or "-"
         tex = spec.formula(0).tex.replace(r"\\", r"\\\\")  # markdown turns a line break's \\ into \

@@ -59,7 +59,7 @@ def test_show_leaky_relu(capsys: pytest.CaptureFixture[str]) -> None:
     lines = out.splitlines()
     # kink of f' at 0 under torch, jax, left, right, mean: torch takes the left limit, jax the right one
     assert ["f'", "0.0", "0.01", "1.0", "0.01", "1.0", repr(0.5 * (0.01 + 1.0))] in [line.split() for line in lines]
-    param_row = ["negative_slope", "0.01", "0.01", "s,", "the", "slope", "for", "x", "<", "0"]
+    param_row = ["negative_slope", "0.01", "negative_slope=0.01", "s,", "the", "slope", "for", "x", "<", "0"]
     assert param_row in [line.split() for line in lines]
     assert ["f'(0)", "0.01"] in [line.split() for line in lines]
 

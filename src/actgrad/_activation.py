@@ -30,7 +30,7 @@ class Activation:
         self._plain = (_kernels.unary(f), kink_args(f, (), "torch")) if not spec.params else None
 
     def __repr__(self) -> str:
-        params = ", ".join(f"{p.name}={p.default!r}" for p in self.spec.params)
+        params = ", ".join(p.describe() for p in self.spec.params)
         return f"<activation {self.spec.name}({params})>"
 
     @property
@@ -88,7 +88,7 @@ def _docstring(spec: Spec) -> str:
         lines += [f"    {label} = {spec.formula(order).tex}", ""]
     if spec.params:
         lines += ["Parameters (keywords):", ""]
-        lines += [f"- ``{p.name}`` = {p.default!r}: {p.doc}" for p in spec.params]
+        lines += [f"- ``{p.describe()}``: {p.doc}" for p in spec.params]
         lines.append("")
     for pname in spec.wrt:
         tex = spec.formula(pname).tex

@@ -47,6 +47,22 @@ class Param:
     #: Extra rule beyond "a finite real number": returns an error message, or None when the value is valid.
     check: Callable[[float], str | None] | None = None
     choices: tuple[str, ...] = ()
+    #: A value for docs, tables and plots when the parameter is required (``default`` None).
+    example: float | None = None
+
+    @property
+    def shown(self) -> float | str:
+        """The default, or for a required parameter its example (what docs, the CLI and plots use)."""
+        value = self.default if self.default is not None else self.example
+        assert value is not None, f"required parameter {self.name!r} needs an example"
+        return value
+
+    def describe(self) -> str:
+        """``name=default`` as a signature shows it; ``name (required)`` without a default."""
+        if self.default is None:
+            return f"{self.name} (required)"
+        options = f" (or {', '.join(repr(c) for c in self.choices if c != self.default)})" if self.choices else ""
+        return f"{self.name}={self.default!r}{options}"
 
     def validate(self, owner: str, value: object) -> float | str:
         if value is _REQUIRED:
@@ -176,8 +192,13 @@ class Spec:
 
     @property
     def defaults(self) -> tuple[float, ...]:
-        """The numeric parameters' defaults, in spec order (required ones are absent: None)."""
-        return tuple(p.default for p in self.params if not p.choices)  # type: ignore[misc]
+        """The numeric parameters' defaults in spec order (a required one's example), for docs and tables."""
+        return tuple(p.shown for p in self.params if not p.choices)  # type: ignore[misc]
+
+    def shown(self, kwargs: Mapping[str, object]) -> dict[str, float | str]:
+        """:meth:`values` with every required parameter not in ``kwargs`` set to its example (docs, CLI, plots)."""
+        filled = {p.name: p.shown for p in self.params if p.default is None and p.name not in kwargs}
+        return self.values({**kwargs, **filled})
 
 
 #: Kink arguments for a formula without kinks: a position no input equals (x == NaN is always false).

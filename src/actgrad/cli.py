@@ -41,6 +41,10 @@ def _num(value: Any) -> str:
     return repr(float(value))
 
 
+def _text(value: float | str) -> str:
+    return value if isinstance(value, str) else _num(value)
+
+
 def _float(text: str) -> float:
     try:
         return float(text)
@@ -48,13 +52,16 @@ def _float(text: str) -> float:
         raise _Error(f"invalid number {text!r}") from None
 
 
-def _params(items: Sequence[str] | None) -> dict[str, float]:
-    out: dict[str, float] = {}
+def _params(items: Sequence[str] | None) -> dict[str, float | str]:
+    """``NAME=VALUE`` pairs: numbers, or the text of an option (``approximate=tanh``)."""
+    options = {p.name for n in names() for p in get(n).spec.params if p.choices}
+    out: dict[str, float | str] = {}
     for item in items or ():
         key, sep, value = item.partition("=")
-        if not sep or not key.strip():
+        key = key.strip()
+        if not sep or not key:
             raise _Error(f"invalid --param {item!r}: expected NAME=VALUE, e.g. negative_slope=0.2")
-        out[key.strip()] = _float(value)
+        out[key] = value.strip() if key in options else _float(value)
     return out
 
 
@@ -72,7 +79,7 @@ def _list(args: argparse.Namespace) -> None:
         rows.append(
             [
                 name,
-                ", ".join(f"{p.name}={_num(p.default)}" for p in spec.params) or "-",
+                ", ".join(p.describe() for p in spec.params) or "-",
                 ", ".join(_num(k.location(spec.defaults)) for k in spec.formula(1).kinks) or "-",
                 ", ".join(spec.aliases) or "-",
             ]
@@ -93,7 +100,7 @@ def _show(args: argparse.Namespace) -> None:
     formulas = [[f"{lab}(x) =", spec.formula(o, variant).tex] for o, lab in enumerate(("f", "f'", "f''"))]
     out.append(_table(None, formulas, "  "))
     if spec.params:
-        rows = [[q.name, _num(p[q.name]), _num(q.default), q.doc] for q in spec.params]
+        rows = [[q.name, _text(p[q.name]), q.describe(), q.doc] for q in spec.params]
         out += ["", "parameters:", _table(["name", "value", "default", "meaning"], rows, "  ")]
     if spec.wrt:
         out += ["", "derivatives with respect to parameters (LaTeX):"]

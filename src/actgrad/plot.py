@@ -49,7 +49,7 @@ def resolve(
     out = []
     for act in acts:
         mine = {p.name for p in act.spec.params}
-        out.append((act, act.spec.values({k: v for k, v in params.items() if k in mine})))
+        out.append((act, act.spec.shown({k: v for k, v in params.items() if k in mine})))
     return out
 
 
