@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import array_api_compat
 import numpy as np
 
 from . import _dispatch, _kernels
@@ -28,6 +29,7 @@ class Activation:
         self._owner = f"actgrad.{spec.name}"
         f = spec.formula(0)
         self._plain = (_kernels.unary(f), kink_args(f, (), "torch")) if not spec.params else None
+        self._per_channel = any(p.per_channel for p in spec.params)
 
     def __repr__(self) -> str:
         params = ", ".join(p.describe() for p in self.spec.params)
@@ -66,20 +68,44 @@ class Activation:
     def backward(
         self, g: Any, x: Any, *, kink: str = "torch", wrt: str | None = None, out: Any = None, **params: Any
     ) -> Any:
-        """g * f'(x) in one fused pass (g and x broadcast together); with ``wrt``, g * df/d(param)."""
-        values, variant = self.spec.bind(params)
+        """g * f'(x) in one fused pass (g and x broadcast together); with ``wrt``, g * df/d(param), and for a
+        per-channel parameter that summed over everything but the channel axis (the parameter's gradient)."""
+        values, variant = self._bind(params, x)
         formula = self.spec.formula(1 if wrt is None else wrt, variant)
-        return _dispatch.backward(self._owner, formula, g, x, values, kink, out)
+        channel = next((p for p in self.spec.params if p.name == wrt and p.per_channel), None)
+        if channel is None:
+            return _dispatch.backward(self._owner, formula, g, x, values, kink, out)
+        if out is not None:
+            raise TypeError(f"{self._owner}: out= is not supported for the gradient of a per-channel parameter")
+        given = self.spec.values(params)
+        axis = next((int(given[p.name]) for p in self.spec.params if p.integer), 0)
+        grads = _dispatch.backward(self._owner, formula, g, x, values, kink, None)
+        return _per_channel_sum(grads, given[channel.name], axis)
 
     def value_and_grad(self, x: Any, *, kink: str = "torch", out: Any = None, **params: Any) -> tuple[Any, Any]:
         """(f(x), f'(x)) in one pass; ``out`` is a pair of arrays."""
-        values, variant = self.spec.bind(params)
+        values, variant = self._bind(params, x)
         f, grad = self.spec.formula(0, variant), self.spec.formula(1, variant)
         return _dispatch.pair(self._owner, f, grad, x, values, kink, out)
 
     def _unary(self, order: int | str, x: Any, params: dict[str, Any], kink: str, out: Any) -> Any:
-        values, variant = self.spec.bind(params)
+        values, variant = self._bind(params, x)
         return _dispatch.unary(self._owner, self.spec.formula(order, variant), x, values, kink, out)
+
+    def _bind(self, params: dict[str, Any], x: Any) -> tuple[tuple[Any, ...], str | None]:
+        return self.spec.bind(params, np.ndim(x) if self._per_channel else None)
+
+
+def _per_channel_sum(grads: Any, weight: Any, axis: int) -> Any:
+    """Elementwise parameter gradients summed to the parameter's shape: over every axis but the channel ``axis``,
+    or over everything for a number or a single weight."""
+    grads = np.asarray(grads) if isinstance(grads, np.generic) else grads
+    xp = array_api_compat.array_namespace(grads)
+    if not hasattr(weight, "shape") or weight.ndim == 0 or weight.shape[0] == 1:
+        total = xp.sum(grads)
+        return total if not hasattr(weight, "shape") else xp.reshape(total, weight.shape)
+    keep = axis % grads.ndim
+    return xp.sum(grads, axis=tuple(i for i in range(grads.ndim) if i != keep))
 
 
 def _docstring(spec: Spec) -> str:

@@ -1,13 +1,21 @@
-"""The one place that decides how a call is evaluated: NumPy kernels or the array-API path."""
+"""The one place that decides how a call is evaluated: NumPy kernels or the array-API path.
+
+NumPy inputs (ndarrays, scalars, lists) run the compiled kernels; other array libraries evaluate the same formulas
+with their own namespace. NumPy inputs with a per-channel array parameter (PReLU's weight) also take the
+array-API path, with NumPy as the namespace, and keep the NumPy path's dtype and ``out=`` rules.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import array_api_compat
+import array_api_compat.numpy as np_namespace
 import numpy as np
 
 from . import _kernels, _numpy, _xp
+from ._kernels import Kernel
 from ._registry import Formula, kink_args
 
 
@@ -24,47 +32,56 @@ def namespace(*arrays: object) -> Any | None:
     return array_api_compat.array_namespace(*objs)
 
 
-def _no_out(owner: str, out: object) -> None:
-    if out is not None:
-        raise TypeError(f"{owner}: out= is supported for NumPy arrays only")
-
-
-def unary(owner: str, formula: Formula, x: Any, params: tuple[float, ...], convention: str, out: Any) -> Any:
+def unary(owner: str, formula: Formula, x: Any, params: tuple[Any, ...], convention: str, out: Any) -> Any:
     """``formula(x)``."""
-    kpos, kval = kink_args(formula, params, convention)
-    xp = namespace(x)
-    if xp is None:
-        return _numpy.run(owner, _kernels.unary(formula), [_numpy.coerce(owner, x)], 1, out, (params, kpos, kval))
-    _no_out(owner, out)
-    result = _xp.result_dtype(owner, xp, x)
-    return xp.astype(_xp.evaluate(owner, xp, formula, x, params, convention), result, copy=False)
+    return _evaluate(owner, _kernels.unary(formula), [formula], [x], params, convention, out)
 
 
-def backward(owner: str, formula: Formula, g: Any, x: Any, params: tuple[float, ...], convention: str, out: Any) -> Any:
-    """``g * formula(x)`` in one pass."""
-    kpos, kval = kink_args(formula, params, convention)
-    xp = namespace(g, x)
-    if xp is None:
-        inputs = [_numpy.coerce(owner, g, "g"), _numpy.coerce(owner, x)]
-        return _numpy.run(owner, _kernels.backward(formula), inputs, 1, out, (params, kpos, kval))
-    _no_out(owner, out)
-    g = xp.asarray(g) if not array_api_compat.is_array_api_obj(g) else g
-    result = _xp.result_dtype(owner, xp, g, x)
-    g = xp.astype(g, _xp.compute_dtype(owner, xp, g, "g"), copy=False)
-    return xp.astype(g * _xp.evaluate(owner, xp, formula, x, params, convention), result, copy=False)
+def backward(owner: str, formula: Formula, g: Any, x: Any, params: tuple[Any, ...], convention: str, out: Any) -> Any:
+    """``g * formula(x)`` in one pass (g and x broadcast together)."""
+    return _evaluate(owner, _kernels.backward(formula), [formula], [g, x], params, convention, out)
 
 
 def pair(
-    owner: str, first: Formula, second: Formula, x: Any, params: tuple[float, ...], convention: str, out: Any
+    owner: str, first: Formula, second: Formula, x: Any, params: tuple[Any, ...], convention: str, out: Any
 ) -> tuple[Any, Any]:
     """``(first(x), second(x))`` in one pass."""
-    args = (params, *kink_args(first, params, convention), *kink_args(second, params, convention))
-    xp = namespace(x)
+    return _evaluate(owner, _kernels.pair(first, second), [first, second], [x], params, convention, out)  # type: ignore[no-any-return]
+
+
+def _evaluate(
+    owner: str,
+    kernel: Kernel,
+    formulas: Sequence[Formula],
+    inputs: Sequence[Any],
+    params: tuple[Any, ...],
+    convention: str,
+    out: Any,
+) -> Any:
+    """Each formula at the last input (times the first input, ``g``, when there are two), on the right path."""
+    roles = ["g", "x"][-len(inputs) :]
+    xp = namespace(*inputs)
     if xp is None:
-        return _numpy.run(owner, _kernels.pair(first, second), [_numpy.coerce(owner, x)], 2, out, args)  # type: ignore[no-any-return]
-    _no_out(owner, out)
-    result = _xp.result_dtype(owner, xp, x)
-    return (
-        xp.astype(_xp.evaluate(owner, xp, first, x, params, convention), result, copy=False),
-        xp.astype(_xp.evaluate(owner, xp, second, x, params, convention), result, copy=False),
-    )
+        arrays = [_numpy.coerce(owner, a, role) for a, role in zip(inputs, roles, strict=True)]
+        if all(isinstance(p, float) for p in params):
+            args = tuple(a for f in formulas for a in kink_args(f, params, convention))
+            return _numpy.run(owner, kernel, arrays, len(formulas), out, (params, *args))
+        wide = [a.astype(np.float64) for a in arrays]  # per-channel parameters: NumPy as an array-API namespace
+        values = _xp_values(owner, np_namespace, formulas, wide, params, convention)
+        return _numpy.finish(owner, arrays, values, out)
+    if out is not None:
+        raise TypeError(f"{owner}: out= is supported for NumPy arrays only")
+    inputs = [a if array_api_compat.is_array_api_obj(a) else xp.asarray(a) for a in inputs]
+    result = _xp.result_dtype(owner, xp, *inputs)
+    values = [xp.astype(v, result, copy=False) for v in _xp_values(owner, xp, formulas, inputs, params, convention)]
+    return values[0] if len(values) == 1 else tuple(values)
+
+
+def _xp_values(
+    owner: str, xp: Any, formulas: Sequence[Formula], inputs: Sequence[Any], params: tuple[Any, ...], convention: str
+) -> list[Any]:
+    *g, x = inputs
+    values = [_xp.evaluate(owner, xp, f, x, params, convention) for f in formulas]
+    if g:
+        return [xp.astype(g[0], _xp.compute_dtype(owner, xp, g[0], "g"), copy=False) * v for v in values]
+    return values

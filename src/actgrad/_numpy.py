@@ -149,6 +149,14 @@ def run(
     return results[0] if n_out == 1 else tuple(results)
 
 
+def finish(owner: str, inputs: Sequence[np.ndarray], values: Sequence[np.ndarray], out: object) -> Any:
+    """Results computed elsewhere (in float64), returned by this module's dtype and ``out=`` rules."""
+    result = result_dtype([a.dtype for a in inputs])
+    outs = _outs(owner, out, len(values), values[0].shape, result)
+    results = [_finish(o, np.asarray(v), result) for o, v in zip(outs, values, strict=True)]
+    return results[0] if len(results) == 1 else tuple(results)
+
+
 def _finish(out: np.ndarray | None, target: np.ndarray, result: np.dtype) -> Any:
     """The value to return for one output: ``out`` filled from ``target``, or ``target`` in the result dtype."""
     if out is target:

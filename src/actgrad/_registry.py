@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 if TYPE_CHECKING:
     from ._activation import Activation
 
@@ -25,8 +27,10 @@ ParamValue = float | Callable[..., float]
 CONVENTIONS: tuple[str, ...] = ("torch", "jax", "left", "right", "mean")
 
 
-def _resolve(value: ParamValue, params: tuple[float, ...]) -> float:
-    return float(value(*params)) if callable(value) else float(value)
+def _resolve(value: ParamValue, params: tuple[Any, ...]) -> Any:
+    """A constant, or a callable of the parameters: a float, or an array where a parameter is per-channel."""
+    v = value(*params) if callable(value) else value
+    return v if hasattr(v, "shape") else float(v)
 
 
 _REQUIRED = None
@@ -49,6 +53,15 @@ class Param:
     choices: tuple[str, ...] = ()
     #: A value for docs, tables and plots when the parameter is required (``default`` None).
     example: float | None = None
+    #: A per-channel parameter (PReLU's weight): a number, or a 1-d array broadcast along the spec's axis.
+    per_channel: bool = False
+    #: An integer (the channel axis): not passed to formulas.
+    integer: bool = False
+
+    @property
+    def numeric(self) -> bool:
+        """Passed to the formulas (numbers and per-channel arrays; not options or axes)."""
+        return not (self.choices or self.integer)
 
     @property
     def shown(self) -> float | str:
@@ -72,6 +85,12 @@ class Param:
                 valid = ", ".join(map(repr, self.choices))
                 raise ValueError(f"{owner}: parameter {self.name!r} must be one of {valid}, got {value!r}")
             return value
+        if self.integer:
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+                raise TypeError(f"{owner}: parameter {self.name!r} must be an integer, got {value!r}")
+            return int(value)  # type: ignore[return-value]
+        if self.per_channel and hasattr(value, "shape"):
+            return _per_channel(owner, self.name, value)
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise TypeError(
                 f"{owner}: parameter {self.name!r} must be a real number, got {type(value).__name__} {value!r}"
@@ -82,6 +101,20 @@ class Param:
         if self.check is not None and (msg := self.check(v)) is not None:
             raise ValueError(f"{owner}: parameter {self.name!r} {msg}, got {v!r}")
         return v
+
+
+def _per_channel(owner: str, name: str, value: Any) -> Any:
+    """A per-channel array parameter, checked: real, at most 1-d, and (when its values can be read) finite."""
+    import array_api_compat
+
+    xp = array_api_compat.array_namespace(value)
+    if not xp.isdtype(value.dtype, ("real floating", "integral")):
+        raise TypeError(f"{owner}: parameter {name!r} must be real numbers, got dtype {value.dtype}")
+    if value.ndim > 1:
+        raise ValueError(f"{owner}: parameter {name!r} must be a number or a 1-d array, got shape {value.shape}")
+    if array_api_compat.is_numpy_array(value) and not np.all(np.isfinite(value)):
+        raise ValueError(f"{owner}: parameter {name!r} must be finite")
+    return value
 
 
 @dataclass(frozen=True)
@@ -179,21 +212,26 @@ class Spec:
                 raise TypeError(f"{self.name}: unexpected keyword argument {unknown[0]!r}; parameters: {have}")
         values = {p.name: p.validate(self.name, kwargs.get(p.name, p.default)) for p in self.params}
         if self.check is not None:
-            msg = self.check(*(v for v in values.values() if not isinstance(v, str)))
+            msg = self.check(*(values[p.name] for p in self.params if p.numeric))
             if msg is not None:
                 raise ValueError(f"{self.name}: {msg}")
         return values
 
-    def bind(self, kwargs: Mapping[str, object]) -> tuple[tuple[float, ...], str | None]:
-        """(numeric parameter values in spec order, the chosen variant) from keyword arguments, validated."""
-        values = self.values(kwargs).values()
-        numeric = tuple(v for v in values if isinstance(v, float))
-        return numeric, next((v for v in values if isinstance(v, str)), None)
+    def bind(self, kwargs: Mapping[str, object], ndim: int | None = None) -> tuple[tuple[Any, ...], str | None]:
+        """(the formulas' parameter values in spec order, the chosen variant) from keyword arguments, validated.
+
+        With ``ndim`` (the input's), a per-channel array is reshaped to broadcast along the channel axis."""
+        values = self.values(kwargs)
+        params = tuple(values[p.name] for p in self.params if p.numeric)
+        if ndim is not None and any(hasattr(v, "shape") for v in params):
+            axis = next(int(v) for p, v in zip(self.params, values.values(), strict=True) if p.integer)
+            params = tuple(_along(v, axis, ndim, self.name) if hasattr(v, "shape") else v for v in params)
+        return params, next((str(values[p.name]) for p in self.params if p.choices), None)
 
     @property
     def defaults(self) -> tuple[float, ...]:
         """The numeric parameters' defaults in spec order (a required one's example), for docs and tables."""
-        return tuple(p.shown for p in self.params if not p.choices)  # type: ignore[misc]
+        return tuple(p.shown for p in self.params if p.numeric)  # type: ignore[misc]
 
     def shown(self, kwargs: Mapping[str, object]) -> dict[str, float | str]:
         """:meth:`values` with every required parameter not in ``kwargs`` set to its example (docs, CLI, plots)."""
@@ -201,17 +239,39 @@ class Spec:
         return self.values({**kwargs, **filled})
 
 
+def _along(value: Any, axis: int, ndim: int, owner: str) -> Any:
+    """A per-channel array shaped to broadcast along ``axis`` of an ``ndim``-d input (size 1: any input)."""
+    size = value.shape[0] if value.ndim else 1
+    if size == 1:
+        return value.reshape(())
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{owner}: {size} channel weights need an input with axis {axis}; it has {ndim} dims")
+    shape = [1] * ndim
+    shape[axis] = size
+    return value.reshape(tuple(shape))
+
+
 #: Kink arguments for a formula without kinks: a position no input equals (x == NaN is always false).
 _NO_KINKS: tuple[tuple[float, ...], tuple[float, ...]] = ((math.nan,), (0.0,))
+
+
+def check_convention(convention: object) -> str:
+    if not isinstance(convention, str) or convention not in CONVENTIONS:
+        raise ValueError(f"unknown kink convention {convention!r}; valid: {', '.join(map(repr, CONVENTIONS))}")
+    return convention
 
 
 def kink_args(
     formula: Formula, params: tuple[float, ...], convention: str
 ) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """The kink positions and the values there under ``convention``, as the kernels take them."""
-    if not isinstance(convention, str) or convention not in CONVENTIONS:
-        raise ValueError(f"unknown kink convention {convention!r}; valid: {', '.join(map(repr, CONVENTIONS))}")
-    return _kink_args(formula, params, convention)
+    """The kink positions and the values there under ``convention``, as the kernels take them (cached)."""
+    return _kink_args(formula, params, check_convention(convention))
+
+
+def kink_points(formula: Formula, params: tuple[Any, ...], convention: str) -> list[tuple[Any, Any]]:
+    """(position, value) of each kink under ``convention``; parameters may be arrays (not cached)."""
+    check_convention(convention)
+    return [(k.location(params), k.value(convention, params)) for k in formula.kinks]
 
 
 @functools.lru_cache(maxsize=1024)

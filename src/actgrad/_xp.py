@@ -12,7 +12,7 @@ from typing import Any
 
 import array_api_compat
 
-from ._registry import Formula, kink_args
+from ._registry import Formula, kink_points
 
 
 class Namespace:
@@ -92,7 +92,6 @@ def evaluate(owner: str, xp: Any, formula: Formula, x: Any, params: tuple[float,
     r = m.lift(formula.expr(m)(x, *params))
     if r.shape != x.shape:
         r = xp.broadcast_to(r, x.shape)
-    kpos, kval = kink_args(formula, params, convention)  # validates the convention even without kinks
-    for pos, val in zip(kpos, kval, strict=True) if formula.kinks else ():
+    for pos, val in kink_points(formula, params, convention):
         r = xp.where(x == pos, m.lift(val), r)
     return xp.where(xp.isnan(x), x, r)

@@ -1,4 +1,4 @@
-"""References for the rectifiers: relu, leaky_relu, relu6."""
+"""References for the rectifiers: relu, leaky_relu, relu6, prelu."""
 
 from __future__ import annotations
 
@@ -85,5 +85,26 @@ REFERENCES: dict[str, Ref] = {
         budget=EXACT,
         torch_fn=lambda torch: torch.nn.functional.relu6,
         jax_fn=lambda jax: jax.nn.relu6,
+    ),
+    "prelu": Ref(
+        f=lambda x, weight=0.25: _leaky(x, weight),
+        grad=lambda x, weight=0.25: _leaky_grad(x, weight),
+        grad2=_zero,
+        kinks=(
+            RefKink(
+                lambda weight=0.25: 0,
+                lambda weight=0.25: mpmath.mpf(weight),
+                lambda weight=0.25: 1,
+                torch="left",
+                jax="right",  # flax.linen.PReLU: where(x >= 0, x, w * x)
+            ),
+        ),
+        wrt={"weight": lambda x, weight=0.25: x if x < 0 else mpmath.mpf(0)},
+        budget=EXACT,
+        param_sets=({}, {"weight": -0.5}, {"weight": 2.0}, {"weight": 0.0}),
+        torch_fn=lambda torch, weight=0.25: (
+            lambda t: torch.nn.functional.prelu(t, torch.tensor([weight], dtype=t.dtype))
+        ),
+        jax_fn=lambda jax, weight=0.25: lambda a: jax.numpy.where(a >= 0, a, weight * a),
     ),
 }

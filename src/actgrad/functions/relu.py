@@ -1,4 +1,4 @@
-"""The rectifier family: ReLU, Leaky ReLU and ReLU6.
+"""The rectifier family: ReLU, Leaky ReLU, ReLU6 and PReLU.
 
 Each is piecewise linear, so every value and derivative is exact. f' jumps at each kink; its value there is chosen by
 the convention (PyTorch and JAX both take relu'(0) = 0; Leaky ReLU differs between them). f'' is 0 everywhere,
@@ -10,7 +10,7 @@ from __future__ import annotations
 from .._activation import activation
 from .._registry import Formula, Kink, Param, Spec
 
-__all__ = ["relu", "leaky_relu", "relu6"]
+__all__ = ["relu", "leaky_relu", "relu6", "prelu"]
 
 _ZERO = Formula(lambda m: lambda x, *params: 0.0, r"0")
 
@@ -70,5 +70,34 @@ relu6 = activation(
         ),
         grad2=_ZERO,
         reference="https://pytorch.org/docs/stable/generated/torch.nn.ReLU6.html",
+    )
+)
+
+prelu = activation(
+    Spec(
+        name="prelu",
+        summary="Parametric ReLU: Leaky ReLU whose slope is a learned weight, one per channel along ``axis``.",
+        params=(
+            Param(
+                "weight",
+                0.25,
+                "w, the slope for x < 0: a number, or a 1-d array of one weight per channel (or a single weight)",
+                per_channel=True,
+            ),
+            Param("axis", 1, "the channel axis that per-channel weights run along (PyTorch: dim 1)", integer=True),
+        ),
+        f=Formula(
+            lambda m: lambda x, w: m.where(x < 0, m.where(w == 0, -w, w * x), x),
+            r"\begin{cases} x & x \ge 0 \\ w_c x & x < 0 \end{cases}",
+        ),
+        grad=Formula(
+            lambda m: lambda x, w: m.where(x > 0, 1.0, w),
+            r"\begin{cases} 1 & x > 0 \\ w_c & x < 0 \end{cases}",
+            kinks=(Kink(at=0.0, left=lambda w: w, right=1.0, torch="left", jax="right"),),
+        ),
+        grad2=_ZERO,
+        wrt={"weight": Formula(lambda m: lambda x, w: m.where(x < 0, x, 0.0), r"\min(0, x)")},
+        aliases=("PReLU",),
+        reference="https://pytorch.org/docs/stable/generated/torch.nn.PReLU.html",
     )
 )
