@@ -1,12 +1,18 @@
-"""The one place that decides how a call is evaluated: NumPy kernels or the array-API path.
+"""The one place that decides how a call is evaluated: NumPy kernels, Dask, xarray, or the array-API path.
 
-NumPy inputs (ndarrays, scalars, lists) run the compiled kernels; other array libraries evaluate the same formulas
-with their own namespace. NumPy inputs with a per-channel array parameter (PReLU's weight) also take the
-array-API path, with NumPy as the namespace, and keep the NumPy path's dtype and ``out=`` rules.
+- NumPy inputs (ndarrays, scalars, lists) run the compiled kernels.
+- Dask arrays stay lazy: each chunk is computed by the NumPy kernels (``map_blocks``), so results equal the NumPy
+  path bit for bit; chunks are kept.
+- xarray DataArrays come back as DataArrays with their dims and coords (``xarray.apply_ufunc``; Dask-backed ones
+  stay lazy).
+- Other array libraries (PyTorch, JAX, CuPy, array_api_strict) evaluate the same formulas with their own namespace.
+- NumPy and Dask inputs with a per-channel array parameter (PReLU's weight) take the array-API path too (NumPy or
+  Dask as the namespace), keeping the NumPy path's dtype and ``out=`` rules.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -60,6 +66,10 @@ def _evaluate(
 ) -> Any:
     """Each formula at the last input (times the first input, ``g``, when there are two), on the right path."""
     roles = ["g", "x"][-len(inputs) :]
+    if any(_is_dataarray(a) for a in inputs):
+        return _xarray(owner, kernel, formulas, inputs, params, convention, out)
+    if any(array_api_compat.is_dask_array(a) for a in inputs) and all(isinstance(p, float) for p in params):
+        return _dask(owner, kernel, formulas, inputs, params, convention, out)
     xp = namespace(*inputs)
     if xp is None:
         arrays = [_numpy.coerce(owner, a, role) for a, role in zip(inputs, roles, strict=True)]
@@ -85,3 +95,66 @@ def _xp_values(
     if g:
         return [xp.astype(g[0], _xp.compute_dtype(owner, xp, g[0], "g"), copy=False) * v for v in values]
     return values
+
+
+def _is_dataarray(a: object) -> bool:
+    xr = sys.modules.get("xarray")
+    return xr is not None and isinstance(a, xr.DataArray)
+
+
+def _dask(
+    owner: str,
+    kernel: Kernel,
+    formulas: Sequence[Formula],
+    inputs: Sequence[Any],
+    params: tuple[Any, ...],
+    convention: str,
+    out: Any,
+) -> Any:
+    """Lazy Dask arrays, chunk by chunk through the NumPy kernels (one ``map_blocks`` per output)."""
+    import dask.array as da
+
+    if out is not None:
+        raise TypeError(f"{owner}: out= is supported for NumPy arrays only")
+    arrays = [a if array_api_compat.is_dask_array(a) else da.asarray(_numpy.coerce(owner, a)) for a in inputs]
+    for a, role in zip(arrays, ["g", "x"][-len(arrays) :], strict=True):
+        _numpy.coerce(owner, np.empty(0, a.dtype), role)  # the TypeError for a bad dtype, before anything runs
+    result = _numpy.result_dtype([a.dtype for a in arrays])
+
+    def block(i: int) -> Any:
+        def compute(*chunks: np.ndarray) -> Any:
+            values = _evaluate(owner, kernel, formulas, chunks, params, convention, None)
+            return values[i] if len(formulas) > 1 else values
+
+        return da.map_blocks(compute, *arrays, dtype=result, meta=np.empty((0,) * arrays[-1].ndim, result))
+
+    values = [block(i) for i in range(len(formulas))]
+    return values[0] if len(values) == 1 else tuple(values)
+
+
+def _xarray(
+    owner: str,
+    kernel: Kernel,
+    formulas: Sequence[Formula],
+    inputs: Sequence[Any],
+    params: tuple[Any, ...],
+    convention: str,
+    out: Any,
+) -> Any:
+    """DataArrays in, DataArrays out: aligned and broadcast by xarray, data computed by the other paths."""
+    import xarray as xr
+
+    if out is not None:
+        raise TypeError(f"{owner}: out= is supported for NumPy arrays only")
+
+    def compute(*data: Any) -> Any:
+        return _evaluate(owner, kernel, formulas, data, params, convention, None)
+
+    n = len(formulas)
+    results = xr.apply_ufunc(compute, *inputs, dask="allowed", keep_attrs=True, output_core_dims=[[]] * n)
+    x = inputs[-1]
+    if not _is_dataarray(x):
+        return results
+    # x's dims first, in x's order (g may have brought others, or put its own first)
+    order = (*x.dims, ...)
+    return results.transpose(*order) if n == 1 else tuple(r.transpose(*order) for r in results)
