@@ -9,9 +9,20 @@ from __future__ import annotations
 
 from ._activation import Activation
 from ._registry import CONVENTIONS, get, names
+from .diagnostics import GradCheck, check_grad, dead_fraction, dead_units
 from .functions import *  # noqa: F403
 from .functions import __all__ as _functions_all
 
 __version__ = "0.1.0"
 
-__all__ = ["Activation", "CONVENTIONS", "get", "names", *_functions_all]
+__all__ = [
+    "CONVENTIONS",
+    "Activation",
+    "GradCheck",
+    "check_grad",
+    "dead_fraction",
+    "dead_units",
+    "get",
+    "names",
+    *_functions_all,
+]
