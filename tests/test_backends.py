@@ -156,11 +156,14 @@ def test_dask_errors(da: Any) -> None:
         ag.relu(da.zeros(3, dtype=complex))
 
 
+@pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
 def test_dask_on_a_local_cluster_with_two_worker_processes(da: Any) -> None:
     distributed = pytest.importorskip("dask.distributed")
     x = np.random.default_rng(5).normal(size=(400_000,)).astype(np.float64)
     with (
-        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", scheduler_port=0
+        ) as cluster,
         distributed.Client(cluster) as client,
     ):
         assert len(client.scheduler_info()["workers"]) == 2

@@ -34,6 +34,8 @@ _NJIT_OPTIONS: dict[str, Any] = {"error_model": "numpy", "nogil": True}
 @functools.cache
 def scalar(formula: Formula) -> Callable[..., Any]:
     """The compiled scalar function ``s(x, params, kink_positions, kink_values)`` of one formula."""
+    if formula.expr is None:
+        raise NotImplementedError("this derivative was not defined (actgrad.define(..., grad2=...) defines f'')")
     core = njit(formula.expr(_math))
     where, astype_like, widen = _math.where, _math.astype_like, _math.widen
 

@@ -158,7 +158,7 @@ Factory = Callable[[Any], Callable[..., Any]]
 class Formula:
     """One expression (f, a derivative, or a parameter derivative) with the kinks where its value is chosen."""
 
-    expr: Factory
+    expr: Factory | None  # None: not defined (a user activation without f'')
     tex: str
     kinks: tuple[Kink, ...] = ()
 

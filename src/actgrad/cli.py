@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         args.func(args)
     except KeyError as exc:  # unknown activation: the message suggests the closest name
         message = str(exc.args[0]) if exc.args else str(exc)
-    except (_Error, ValueError, ImportError) as exc:
+    except (_Error, ValueError, ImportError, NotImplementedError) as exc:
         message = str(exc)
     else:
         return 0
