@@ -5,14 +5,19 @@ once to the input's type); three loop templates (unary, fused backward, fused va
 into a serial and a parallel kernel. Nothing compiles at import: a kernel is built on first use and numba
 specializes it per dtype and layout.
 
-Concurrency: numba's parallel backends may not be entered by two threads at once. The parallel kernels run under a
-lock taken without blocking; a caller that finds it held runs the serial kernel instead, so concurrent callers
-never wait on each other and never crash the process.
+Concurrency: numba's parallel backends may not be entered by two threads at once (the workqueue layer aborts the
+process). The parallel kernels run under a lock taken without blocking; a caller that finds it held runs the serial
+kernel instead, so concurrent callers never wait on each other and never crash, whatever the threading layer.
+
+Fork: GNU OpenMP (numba's "omp" layer, the one picked here) does not survive ``fork()`` once its threads exist.
+A child forked after this process ran a parallel kernel therefore runs serial kernels only: correct, never hung.
+Children started by ``spawn``/``forkserver``, and Dask workers, start fresh and use the parallel kernels.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +32,19 @@ from ._registry import Formula
 PARALLEL_MIN_SIZE = 20_000
 
 _parallel_lock = threading.Lock()
+#: Whether this process may run parallel kernels, and whether it has (the threading layer then holds threads).
+_parallel_allowed = True
+_parallel_started = False
+
+
+def _after_fork_in_child() -> None:
+    global _parallel_allowed, _parallel_lock
+    _parallel_lock = threading.Lock()  # a lock held by another thread at fork time would never be released
+    if _parallel_started:
+        _parallel_allowed = False
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 _NJIT_OPTIONS: dict[str, Any] = {"error_model": "numpy", "nogil": True}
 
@@ -82,11 +100,14 @@ class Kernel:
         self._parallel = njit(parallel=True, **_NJIT_OPTIONS)(loop)
 
     def run(self, size: int, *args: Any) -> None:
-        if size >= PARALLEL_MIN_SIZE and _parallel_lock.acquire(blocking=False):
+        global _parallel_started
+        lock = _parallel_lock
+        if size >= PARALLEL_MIN_SIZE and _parallel_allowed and lock.acquire(blocking=False):
             try:
+                _parallel_started = True
                 self._parallel(*args)
             finally:
-                _parallel_lock.release()
+                lock.release()
         else:
             self._serial(*args)
 
