@@ -104,7 +104,8 @@ def plot(
         ax.axhline(0.0, color="0.75", lw=0.8, zorder=0)
         ax.axvline(0.0, color="0.75", lw=0.8, zorder=0)
         for i, (act, p) in enumerate(acts):
-            label = act.name + (f"({', '.join(f'{k}={v:g}' for k, v in p.items())})" if p else "")
+            shown = ", ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v:g}" for k, v in p.items())
+            label = act.name + (f"({shown})" if p else "")
             # later lines thinner, dashed and with smaller dots, so lines that coincide all stay visible
             style = {"color": f"C{i % 10}", "lw": max(1.0, 3.0 - 0.6 * i), "ls": _DASHES[i % len(_DASHES)]}
             _draw(ax, act, order, (lo, hi), kink, p, style=style, ms=max(4.0, 10.0 - 2.0 * i), label=label)
