@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -126,6 +127,14 @@ def backward_expected(act, g: np.ndarray, x: np.ndarray, **kwargs: object) -> np
         wide = g.astype(np.float32) * act.grad(x.astype(np.float32), **kwargs)
         return wide.astype(x.dtype)  # type: ignore[no-any-return]
     return g * act.grad(x, **kwargs)  # type: ignore[no-any-return]
+
+
+def sample_names(names: Sequence[str]) -> list[Any]:
+    """The registry for tests that compile many kernel variants per activation (layouts, Dask chunks): every
+    activation, the cheap-to-compile rectifiers by default and the rest under ``-m slow`` (numba takes seconds per
+    variant of the double-double formulas; the values themselves are covered for every activation elsewhere)."""
+    quick = {"relu", "leaky_relu", "relu6", "prelu", "sigmoid", "hard_swish", "elu"}
+    return [n if n in quick else pytest.param(n, marks=pytest.mark.slow) for n in names]
 
 
 @pytest.fixture(params=FLOAT_DTYPES, ids=lambda d: d.name)

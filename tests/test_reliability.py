@@ -243,7 +243,7 @@ _PARAM_VALUES = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     name=st.sampled_from(NAMES),
     method=st.sampled_from(["f", "grad", "grad2", "backward", "value_and_grad", "wrt"]),
