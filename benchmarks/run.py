@@ -17,7 +17,9 @@ its result (the result is dropped at once, as in ``timeit``).
 Writes a markdown report (``--output``, default ``benchmarks/RESULTS.md``) with machine information, the command,
 one table per (activation, op, dtype), a summary section between ``<!-- summary:start -->`` and
 ``<!-- summary:end -->`` markers for the README, and the evaluation of the project's performance targets. The
-summary alone also goes to ``SUMMARY.md`` next to the report (``--summary`` to change).
+summary alone also goes to ``SUMMARY.md`` next to the report (``--summary`` to change). Sections that
+``benchmarks/backends.py`` and ``benchmarks/gpu.py`` wrote into the report (``<!-- backends:start -->`` ...
+``<!-- backends:end -->``, ``<!-- gpu:start -->`` ... ``<!-- gpu:end -->``) are kept, at the end.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import _sections
 import numpy as np
 
 import actgrad as ag
@@ -644,6 +647,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         print(f"  WARNING: results differ from actgrad's: {', '.join(c.mismatches)}", flush=True)
     elapsed = time.perf_counter() - t0
     text = report(results, cmd, elapsed, torch)
+    if args.output.exists():  # keep the sections backends.py and gpu.py wrote into the report
+        text = _sections.keep(text, args.output.read_text(encoding="utf-8"))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text, encoding="utf-8")
     args.summary.parent.mkdir(parents=True, exist_ok=True)

@@ -1,3 +1,484 @@
-"""(being written)"""
+"""The exponential linear units: ELU, SELU and CELU.
 
-__all__: list[str] = []
+Each is x (times SELU's scale) for x > 0 and a scaled expm1 below, so f is C^1 at 0 only when the slopes meet: ELU's
+f' jumps at 0 unless alpha = 1, SELU's always does, CELU's never does; f'' jumps at 0 in all three (from the left
+limit to 0). The kink tables give the value at 0 under each convention: PyTorch's autograd takes f' from the left
+(alpha) and f'' from the right (0); jax.grad takes both from the left (its ``where(x > 0, ...)`` differentiates the
+negative branch at 0), except CELU's f'', where ``jnp.maximum``/``jnp.minimum`` split the tie and give 1/(4 alpha).
+
+Accuracy (see ``design.md``): formulas are evaluated in float64 with a little double-double arithmetic
+(``two_sum``, ``two_prod`` by Veltkamp splitting), so that
+
+- expm1(x) for x <= 0 carries ~0.25 ulp (a series about 0 for -0.7 <= x <= 0, exp(x) - 1 summed exactly below),
+  and alpha expm1(x) is rounded once;
+- alpha e^x is computed as alpha e^(x + 64 ln 2) 2^-64 in the far tail, so a subnormal result is rounded once
+  instead of being multiplied up from a rounded subnormal exponential;
+- CELU's t = x/alpha is compensated: r = (x - alpha t)/alpha exactly from ``two_prod``, and e^(t + r) =
+  e^t (1 + r) -- the rounded t alone would amplify its error by |t| (up to ~745) in e^t;
+- CELU's derivative with respect to alpha, expm1(t) - t e^t, cancels for small |t|: it is -t^2 S(t) there, S a
+  series summed in double-double at low order.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from types import SimpleNamespace
+from typing import Any
+
+from numba import njit
+
+from .. import _math
+from .._activation import activation
+from .._registry import Formula, Kink, Param, Spec
+
+__all__ = ["elu", "selu", "celu"]
+
+_SHIFT = (44.3614195558365, 1.4841899608616317e-15)  # 64 ln 2 as a double-double
+_SCALE = 2.0**-64
+_TAIL = -600.0  # below, exp is computed shifted by 64 ln 2
+_X_MIN = -800.0  # below, e^x underflows entirely and expm1(x) = -1: inputs are clamped here
+
+# SELU's constants (PyTorch's, from Klambauer et al. 2017), as double-doubles of the decimals.
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE_DD = (1.0507009873554805, 3.9874847667154144e-17)
+_SELU_SA_DD = (1.7580993408473768, 1.41535193800845e-17)  # scale * alpha
+_SELU_SCALE = _SELU_SCALE_DD[0]
+#: f'(0-) as PyTorch and JAX compute it (alpha * scale rounded once: 1 ulp below the true product).
+_SELU_SA_FRAMEWORK = 1.6732632423543772848170429916717 * 1.0507009873554804934193349852946
+
+# expm1(x) = x + x^2/2 + x^3 P(x) for -0.7 <= x <= 0: P's Taylor coefficients 1/(k+3)!, highest degree first.
+_EXPM1_P = (
+    1.5619206968586225e-16,
+    2.8114572543455206e-15,
+    4.779477332387385e-14,
+    7.647163731819816e-13,
+    1.1470745597729725e-11,
+    1.6059043836821613e-10,
+    2.08767569878681e-09,
+    2.505210838544172e-08,
+    2.755731922398589e-07,
+    2.7557319223985893e-06,
+    2.48015873015873e-05,
+    0.0001984126984126984,
+    0.001388888888888889,
+    0.008333333333333333,
+    0.041666666666666664,
+    0.16666666666666666,
+)
+# S(t) = (1 - e^t (1 - t)) / t^2 = sum_k (k + 1) t^k / (k + 2)! for |t| <= 2: the coefficients of k >= 5, highest
+# first (summed in double), and those of k = 0..4 as double-doubles (summed in double-double).
+_S_TAIL = (
+    3.166789608205361e-30,
+    8.855700940088562e-29,
+    2.387759364586842e-27,
+    6.198990658061994e-26,
+    1.5472680682522736e-24,
+    3.706996413521072e-23,
+    8.509974375387505e-22,
+    1.8683261924146203e-20,
+    3.9145882126782523e-19,
+    7.809603484293113e-18,
+    1.4797143443923793e-16,
+    2.6552651846596585e-15,
+    4.498331606952833e-14,
+    7.169215998581078e-13,
+    1.0706029224547743e-11,
+    1.4911969277048643e-10,
+    1.9270852604185937e-09,
+    2.296443268665491e-08,
+    2.505210838544172e-07,
+    2.48015873015873e-06,
+    2.2045855379188714e-05,
+    0.00017361111111111112,
+    0.0011904761904761906,
+)
+_S_HEAD = (
+    (0.5, 0.0),
+    (0.3333333333333333, 1.850371707708594e-17),
+    (0.125, 0.0),
+    (0.03333333333333333, 4.625929269271486e-19),
+    (0.006944444444444444, 3.854941057726238e-19),
+)
+
+
+
+def precision(m: Any) -> int:
+    """The significant bits of the type formulas compute in with namespace ``m``: 53 for the scalar namespace (numba
+    kernels compute in float64); for an array namespace, its compute dtype's (24 for JAX without x64)."""
+    if m is _math:
+        return 53
+    return 1 - round(math.log2(float(m.finfo(m.lift(1.0).dtype).eps)))
+
+
+def split_dd(pair: tuple[float, float], p: int) -> tuple[float, float]:
+    """A double-double constant (hi, lo) re-split for p-bit arithmetic: hi rounded to p bits (exact in that type),
+    lo the rest; unchanged for float64. So exp(a + 64 ln 2) 2^-64 and u - u0 near a root stay exact in float32."""
+    hi, lo = pair
+    if p >= 53 or hi == 0:
+        return pair
+    mant, e = math.frexp(hi)
+    h = math.ldexp(round(mant * 2.0**p), e - p)
+    return h, (hi - h) + lo
+
+
+def horner(coeffs: tuple[float, ...]) -> Any:
+    """p(x) = sum of coeffs[i] x^(n-i) (highest degree first) by Horner's rule, unrolled into one expression: a loop
+    over a tuple does not vectorize in numba (it ran 40x slower). Plain arithmetic, so it serves both backends."""
+    expr = repr(coeffs[0])
+    for c in coeffs[1:]:
+        expr = f"({expr}) * x + {c!r}"
+    namespace: dict[str, Any] = {}
+    exec(f"def p(x):\n    return {expr}\n", namespace)  # noqa: S102 -- the source is made of float literals
+    return namespace["p"]
+
+
+def clenshaw(coeffs: tuple[float, ...]) -> Any:
+    """p(y) = sum of coeffs[k] T_k(y) (Chebyshev polynomials) by Clenshaw's recurrence, unrolled (see horner)."""
+    lines = ["def p(y):", "    y2 = 2.0 * y", "    b1 = 0.0", "    b2 = 0.0"]
+    lines += [f"    b1, b2 = {c!r} + y2 * b1 - b2, b1" for c in reversed(coeffs[1:])]
+    lines.append(f"    return {coeffs[0]!r} + y * b1 - b2")
+    namespace: dict[str, Any] = {}
+    exec("\n".join(lines) + "\n", namespace)  # noqa: S102 -- the source is made of float literals
+    return namespace["p"]
+
+
+def _build_kit(m: Any) -> SimpleNamespace:
+    """The helpers for namespace ``m``: compiled by numba for the scalar namespace, plain functions for arrays."""
+    jit = njit(inline="always") if m is _math else (lambda fn: fn)
+    # Constants as floats in closures (numba materializes a global tuple on every call that indexes it), split for
+    # the compute type's precision (Veltkamp's splitter 2^ceil(p/2) + 1: 2^27 + 1 for float64).
+    p = precision(m)
+    splitter = 2.0 ** ((p + 1) // 2) + 1.0
+    shift_hi, shift_lo = split_dd(_SHIFT, p)
+    selu_scale = split_dd(_SELU_SCALE_DD, p)
+    selu_sa = split_dd(_SELU_SA_DD, p)
+    s_head = tuple(split_dd(c, p) for c in _S_HEAD)
+    expm1_p = jit(horner(_EXPM1_P))
+    s_tail = jit(horner(_S_TAIL))
+
+    @jit
+    def two_sum(a, b):  # type: ignore[no-untyped-def]
+        """a + b = s + e exactly."""
+        s = a + b
+        bb = s - a
+        return s, (a - (s - bb)) + (b - bb)
+
+    @jit
+    def renorm(a, b):  # type: ignore[no-untyped-def]
+        """(a, b) as a normalized double-double; |b| << |a| or a == 0."""
+        s = a + b
+        return s, b - (s - a)
+
+    @jit
+    def two_prod(a, b):  # type: ignore[no-untyped-def]
+        """a * b = p + e exactly (|a|, |b| < 2^996, no underflow)."""
+        p = a * b
+        c = splitter * a
+        ah = c - (c - a)
+        al = a - ah
+        c = splitter * b
+        bh = c - (c - b)
+        bl = b - bh
+        return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+    @jit
+    def dd_horner_step(sh, sl, t, c_hi, c_lo):  # type: ignore[no-untyped-def]
+        """(sh + sl) t + (c_hi + c_lo) as a double-double, t a double."""
+        p, pe = two_prod(sh, t)
+        s, se = two_sum(p, c_hi)
+        return renorm(s, se + pe + sl * t + c_lo)
+
+    @jit
+    def expm1_neg(x):  # type: ignore[no-untyped-def]
+        """expm1(x) for _X_MIN <= x <= 0 as a double-double (error ~0.25 ulp)."""
+        xs = m.where(x < -0.7, 0.0, x)
+        acc = expm1_p(xs)
+        q, qe = two_prod(xs, xs)
+        s, se = two_sum(xs, 0.5 * q)
+        sh, sl = renorm(s, se + 0.5 * qe + xs * (q * acc))
+        # below -0.7, e^x < 1/2 and exp's half-ulp error is a quarter ulp of e^x - 1 at most
+        bh, bl = two_sum(m.exp(m.where(x < -0.7, x, -1.0)), -1.0)
+        return m.where(x < -0.7, bh, sh), m.where(x < -0.7, bl, sl)
+
+    @jit
+    def scaled_exp(a, c, k_hi, k_lo):  # type: ignore[no-untyped-def]
+        """(k_hi + k_lo) e^(a + c) for a <= 0 and tiny c, rounded once, also where it is subnormal."""
+        tail = a < _TAIL
+        b, be = two_sum(m.where(tail, a, 0.0), shift_hi)
+        e = m.exp(m.where(tail, b, a))
+        corr = m.where(tail, be + shift_lo, 0.0) + c
+        p, pe = two_prod(k_hi, e)
+        r = p + (pe + k_lo * e + p * corr)
+        return m.where(tail, r * _SCALE, r)
+
+    @jit
+    def scaled_expm1(x, k_hi, k_lo):  # type: ignore[no-untyped-def]
+        """(k_hi + k_lo) expm1(x) for _X_MIN <= x <= 0, rounded once."""
+        eh, el = expm1_neg(x)
+        p, pe = two_prod(k_hi, eh)
+        return p + (pe + k_hi * el + k_lo * eh)
+
+    @jit
+    def clamp_neg(x):  # type: ignore[no-untyped-def]
+        """x where _X_MIN <= x <= 0; _X_MIN below; -1 above, where the positive branch is taken (an ordinary
+        argument: libm's exp takes a slow, unpredictable branch for arguments near 0)."""
+        return m.where(x > 0, -1.0, m.where(x < _X_MIN, _X_MIN, x))
+
+    @jit
+    def celu_t(x, alpha):  # type: ignore[no-untyped-def]
+        """For x <= 0: t = x/alpha rounded (clamped below at _X_MIN, where e^t underflows anyway), rem = x - alpha t
+        exactly and r = rem/alpha (so x/alpha = t + r to first order); rem = r = 0 where |t| <= 1e-150 (there
+        f(x) = x to double precision), where |t| >= 1000 (e^t is 0 or inf) or where alpha is too large to split."""
+        xn = m.where(x > 0, 0.0, x)
+        t = xn / alpha
+        ok = (m.abs(t) > 1e-150) & (m.abs(t) < 1e3) & (abs(alpha) < 1e290)
+        p, pe = two_prod(alpha, m.where(ok, t, 0.0))
+        rem = m.where(ok, (xn - p) - pe, 0.0)
+        return m.where(t < _X_MIN, _X_MIN, t), rem / alpha, rem
+
+    @jit
+    def exp_t(t, r, k):  # type: ignore[no-untyped-def]
+        """k e^(t + r) (t + r = x/alpha, r tiny), rounded once; t > 0 only when alpha < 0, and it may overflow."""
+        low = scaled_exp(m.where(t > 0, -1.0, t), r, k, 0.0)
+        e = m.exp(m.where(t > 0, t, 1.0))
+        return m.where(t > 0, m.where(t < 709.0, k * (e + e * r), k * e), low)
+
+    return SimpleNamespace(**{k: v for k, v in locals().items() if k != "m"})
+
+
+_kit_scalar = functools.cache(_build_kit)
+
+
+def _kit(m: Any) -> SimpleNamespace:
+    return _kit_scalar(m) if m is _math else _build_kit(m)
+
+
+# --- ELU --------------------------------------------------------------------------------------------------------
+
+
+def _elu(m: Any) -> Any:
+    k = _kit(m)
+    clamp_neg, scaled_expm1 = k.clamp_neg, k.scaled_expm1
+
+    def f(x, alpha):  # type: ignore[no-untyped-def]
+        return m.where(x > 0, x, scaled_expm1(clamp_neg(x), alpha, 0.0))
+
+    return f
+
+
+def _elu_grad(m: Any, above: float) -> Any:
+    k = _kit(m)
+    clamp_neg, scaled_exp = k.clamp_neg, k.scaled_exp
+
+    def f(x, alpha):  # type: ignore[no-untyped-def]
+        return m.where(x > 0, above, scaled_exp(clamp_neg(x), 0.0, alpha, 0.0))
+
+    return f
+
+
+def _elu_dalpha(m: Any) -> Any:
+    k = _kit(m)
+    clamp_neg, expm1_neg = k.clamp_neg, k.expm1_neg
+
+    def f(x, alpha):  # type: ignore[no-untyped-def]
+        return m.where(x > 0, 0.0, expm1_neg(clamp_neg(x))[0])
+
+    return f
+
+
+def _alpha(a: float) -> float:
+    return a
+
+
+elu = activation(
+    Spec(
+        name="elu",
+        summary="Exponential linear unit: x for x > 0, alpha (e^x - 1) below.",
+        params=(Param("alpha", 1.0, "the value f approaches as x -> -inf is -alpha"),),
+        f=Formula(
+            _elu,
+            r"\begin{cases} x & x > 0 \\ \alpha \left(e^x - 1\right) & x \le 0 \end{cases}",
+        ),
+        grad=Formula(
+            lambda m: _elu_grad(m, 1.0),
+            r"\begin{cases} 1 & x > 0 \\ \alpha e^x & x < 0 \end{cases}",
+            kinks=(Kink(at=0.0, left=_alpha, right=1.0, torch="left", jax="left"),),
+        ),
+        grad2=Formula(
+            lambda m: _elu_grad(m, 0.0),
+            r"\begin{cases} 0 & x > 0 \\ \alpha e^x & x < 0 \end{cases}",
+            kinks=(Kink(at=0.0, left=_alpha, right=0.0, torch="right", jax="left"),),
+        ),
+        wrt={
+            "alpha": Formula(
+                _elu_dalpha,
+                r"\begin{cases} 0 & x > 0 \\ e^x - 1 & x \le 0 \end{cases}",
+            )
+        },
+        reference="https://pytorch.org/docs/stable/generated/torch.nn.ELU.html",
+    )
+)
+
+
+# --- SELU -------------------------------------------------------------------------------------------------------
+
+
+def _selu(m: Any) -> Any:
+    k = _kit(m)
+    clamp_neg, scaled_expm1 = k.clamp_neg, k.scaled_expm1
+    s_hi, s_lo = k.selu_scale
+    sa_hi, sa_lo = k.selu_sa
+
+    def f(x):  # type: ignore[no-untyped-def]
+        return m.where(x > 0, s_hi * x + s_lo * x, scaled_expm1(clamp_neg(x), sa_hi, sa_lo))
+
+    return f
+
+
+def _selu_grad(m: Any, above: float) -> Any:
+    k = _kit(m)
+    clamp_neg, scaled_exp = k.clamp_neg, k.scaled_exp
+    sa_hi, sa_lo = k.selu_sa
+
+    def f(x):  # type: ignore[no-untyped-def]
+        return m.where(x > 0, above, scaled_exp(clamp_neg(x), 0.0, sa_hi, sa_lo))
+
+    return f
+
+
+_SELU_CASES = r"\quad \lambda = 1.0507009873554805, \; \alpha = 1.6732632423543773"
+
+selu = activation(
+    Spec(
+        name="selu",
+        summary="Scaled ELU: lambda x for x > 0, lambda alpha (e^x - 1) below, with PyTorch's fixed constants "
+        "(lambda = 1.0507..., alpha = 1.6733...) that make it self-normalizing.",
+        f=Formula(
+            _selu,
+            r"\lambda \begin{cases} x & x > 0 \\ \alpha \left(e^x - 1\right) & x \le 0 \end{cases}" + _SELU_CASES,
+        ),
+        grad=Formula(
+            lambda m: _selu_grad(m, _SELU_SCALE),
+            r"\lambda \begin{cases} 1 & x > 0 \\ \alpha e^x & x < 0 \end{cases}",
+            kinks=(Kink(at=0.0, left=_SELU_SA_FRAMEWORK, right=_SELU_SCALE, torch="left", jax="left"),),
+        ),
+        grad2=Formula(
+            lambda m: _selu_grad(m, 0.0),
+            r"\lambda \begin{cases} 0 & x > 0 \\ \alpha e^x & x < 0 \end{cases}",
+            kinks=(Kink(at=0.0, left=_SELU_SA_FRAMEWORK, right=0.0, torch="right", jax="left"),),
+        ),
+        reference="https://pytorch.org/docs/stable/generated/torch.nn.SELU.html",
+    )
+)
+
+
+# --- CELU -------------------------------------------------------------------------------------------------------
+
+
+def _celu(m: Any) -> Any:
+    k = _kit(m)
+    two_prod, expm1_neg, exp_t, celu_t = k.two_prod, k.expm1_neg, k.exp_t, k.celu_t
+
+    def f(x, alpha):  # type: ignore[no-untyped-def]
+        t, r, rem = celu_t(x, alpha)
+        # alpha expm1(t + r) = alpha expm1(t) + rem e^t (to first order in r)
+        eh, el = expm1_neg(m.where(t > 0, -1.0, t))
+        tp = m.where(t > 0, m.where(t < 600.0, t, 600.0), 1.0)  # alpha < 0
+        eh = m.where(t > 0, m.expm1(tp), eh)
+        el = m.where(t > 0, 0.0, el)
+        p, pe = two_prod(alpha, eh)
+        neg = p + (pe + alpha * el + rem * m.exp(m.where(t > 0, tp, t)))
+        neg = m.where(t < 600.0, neg, exp_t(t, r, alpha))  # alpha e^(t + r): -alpha is negligible; may overflow
+        return m.where((x > 0) | (m.abs(t) <= 1e-150), x, neg)
+
+    return f
+
+
+def _celu_grad(m: Any, order: int) -> Any:
+    k = _kit(m)
+    exp_t, celu_t = k.exp_t, k.celu_t
+
+    def f(x, alpha):  # type: ignore[no-untyped-def]
+        t, r, rem = celu_t(x, alpha)
+        if order == 1:
+            return m.where(x > 0, 1.0, exp_t(t, r, 1.0))
+        return m.where(x > 0, 0.0, exp_t(t, r, 1.0) / alpha)
+
+    return f
+
+
+def _celu_dalpha(m: Any) -> Any:
+    """expm1(t) - t e^t at t + r = x/alpha: -(t + r)^2 S(t) for |t| <= 2, else e^t ((1 - t) - r t) - 1."""
+    k = _kit(m)
+    two_sum, two_prod, celu_t, s_tail, dd_horner_step = k.two_sum, k.two_prod, k.celu_t, k.s_tail, k.dd_horner_step
+    (h0, l0), (h1, l1), (h2, l2), (h3, l3), (h4, l4) = k.s_head  # the coefficients of t^0 .. t^4
+
+    def f(x, alpha):  # type: ignore[no-untyped-def]
+        t, r, rem = celu_t(x, alpha)
+        small = m.abs(t) <= 2.0
+        ts = m.where(small, t, 0.0)
+        sh, sl = dd_horner_step(s_tail(ts), 0.0, ts, h4, l4)
+        sh, sl = dd_horner_step(sh, sl, ts, h3, l3)
+        sh, sl = dd_horner_step(sh, sl, ts, h2, l2)
+        sh, sl = dd_horner_step(sh, sl, ts, h1, l1)
+        sh, sl = dd_horner_step(sh, sl, ts, h0, l0)
+        q, qe = two_prod(ts, ts)
+        qe = qe + 2.0 * ts * r
+        p, pe = two_prod(q, sh)
+        series = -(p + (pe + q * sl + qe * sh))
+        # |t| > 2 (t > 100 only for alpha < 0, where nothing cancels and the product may overflow)
+        tb = m.where(small, 3.0, m.where(t > 100.0, 100.0, t))
+        e = m.exp(tb)
+        mh, ml = two_sum(1.0, -tb)
+        ml = ml - r * tb
+        p, pe = two_prod(e, mh)
+        s, se = two_sum(p, -1.0)
+        big = s + (se + pe + e * ml)
+        tl = m.where(t > 100.0, m.where(t < 1e300, t, 1e300), 100.0)
+        huge = m.exp(tl) * ((1.0 - tl) - r * tl) - 1.0
+        return m.where(x > 0, 0.0, m.where(small, series, m.where(t > 100.0, huge, big)))
+
+    return f
+
+
+def _inverse(a: float) -> float:
+    return 1.0 / a
+
+
+def _quarter_inverse(a: float) -> float:
+    return 0.25 / a
+
+
+def _nonzero(a: float) -> str | None:
+    return "must not be 0 (CELU divides by alpha)" if a == 0 else None
+
+
+celu = activation(
+    Spec(
+        name="celu",
+        summary="Continuously differentiable ELU: x for x > 0, alpha (e^(x/alpha) - 1) below; f' is continuous at 0 "
+        "for every alpha.",
+        params=(Param("alpha", 1.0, "the value f approaches as x -> -inf is -alpha (nonzero)", check=_nonzero),),
+        f=Formula(
+            _celu,
+            r"\max(0, x) + \min\!\left(0, \alpha \left(e^{x/\alpha} - 1\right)\right)",
+        ),
+        grad=Formula(
+            lambda m: _celu_grad(m, 1),
+            r"\begin{cases} 1 & x > 0 \\ e^{x/\alpha} & x \le 0 \end{cases}",
+        ),
+        grad2=Formula(
+            lambda m: _celu_grad(m, 2),
+            r"\begin{cases} 0 & x > 0 \\ e^{x/\alpha} / \alpha & x < 0 \end{cases}",
+            kinks=(Kink(at=0.0, left=_inverse, right=0.0, torch="right", jax=_quarter_inverse),),
+        ),
+        wrt={
+            "alpha": Formula(
+                _celu_dalpha,
+                r"\begin{cases} 0 & x > 0 \\ e^{x/\alpha} - 1 - \frac{x}{\alpha} e^{x/\alpha} & x \le 0 \end{cases}",
+            )
+        },
+        reference="https://pytorch.org/docs/stable/generated/torch.nn.CELU.html",
+    )
+)

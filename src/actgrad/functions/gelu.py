@@ -1,3 +1,530 @@
-"""(being written)"""
+"""GELU, the Gaussian error linear unit: x Phi(x) (``approximate="none"``) and its tanh approximation.
 
-__all__: list[str] = []
+Both variants are smooth; f' has a zero near x = -0.75 and f'' zeros near x = +-1.41. Both are evaluated at -|x|
+only, through the symmetries of x Phi(x) (and of x sigma(2 y(x)) with y odd): with G(u) = f(-u),
+
+    f(x) = x + G(|x|) for x > 0,   f'(x) = 1 - G'(|x|) for x > 0,   f''(x) = G''(|x|) for every x.
+
+The left tail decays like exp(-x^2/2) (exp(-2 y) for tanh), so each of G, G', G'' is written as exp(-a) M with a
+smooth factor M, and everything but the exponential is computed in double-double arithmetic (``two_sum``,
+``two_prod`` by Veltkamp splitting), so each result carries about one rounding besides exp's own:
+
+- a = x^2/2 (or 2 y) is exact as a double-double, and exp(-a) = exp(-a_hi) (1 - a_lo): the rounded argument would
+  otherwise amplify its relative error by a ~ 700 in the tail;
+- exp(-a) is computed as exp(64 ln 2 - a) * 2^-64, so a subnormal result is rounded once instead of being
+  multiplied up from a rounded subnormal exponential;
+- exact GELU does not use erf/erfc at all (libm's erfc is off by up to 2.6 ulp): Phi(-u) = phi(u) R(u) with the Mills
+  ratio R(u), from polynomials on [0, 4] (a double-double constant and linear term plus a double tail) and
+  R = 1/(u + h(4/u)/u) above 4 (h a Chebyshev series; its error is damped by 1/u^2);
+- where G' or G'' cancels near its zero, a polynomial about the zero (in double-double at first order) is used.
+
+The polynomial coefficients were computed with mpmath at 240 bits (``tests/reference/gelu.py`` documents how, and
+the tests compare every order against an independent mpmath reference).
+"""
+
+from __future__ import annotations
+
+import functools
+from types import SimpleNamespace
+from typing import Any
+
+from numba import njit
+
+from .. import _math
+from .._activation import activation
+from .._registry import Formula, Param, Spec
+from .elu import clenshaw, horner, precision, split_dd
+
+__all__ = ["gelu"]
+
+_SCALE = 2.0**-64
+_SHIFT = (44.3614195558365, 1.4841899608616317e-15)  # 64 ln 2 as a double-double
+_INV_SQRT_2PI = (0.3989422804014327, -2.49232720227773e-17)
+_KAPPA = (0.7978845608028654, -4.98465440455546e-17)  # sqrt(2/pi)
+_TWO_KAPPA = (1.5957691216057308, -9.96930880911092e-17)
+# The tanh approximation's 0.044715 (exactly that decimal, as a double-double), times 1, 3, 6.
+_A = (0.044715, 2.1960211427085595e-18)
+_A3 = (0.134145, 1.3526957332032908e-17)
+_A6 = (0.26829, 2.7053914664065815e-17)
+# Beyond these |x| every tail term of G, G', G'' underflows (G(-38.7) ~ 1e-326; tanh: G(-21.1) ~ 1e-325).
+_U_MAX = 40.0
+_U_MAX_TANH = 30.0
+
+# Mills ratio on [c - 1/2, c + 1/2], c = 0.5, 1.5, 2.5, 3.5: R(c + t) = r0 + r1 t + t^2 P(t); r0, r1 double-doubles,
+# P's coefficients highest degree first.
+_R0 = ((0.8763644564536923, 2.6901721135929454e-17), (0.5158156382179634, -3.528415937755258e-17), (0.35426511132979366, 8.527077771281615e-18), (0.26656776896822376, -4.5084582405083935e-18))
+_R1 = ((-0.5618177717731538, 1.3450860567964727e-17), (-0.22627654267305497, 2.584912164928951e-18), (-0.11433722167551583, -6.437881187424876e-18), (-0.06701280861121685, -1.901816033964921e-18))
+_RP = (
+    (
+        -1.8708610745593175e-10,
+        8.769559147545637e-10,
+        -3.800654786371596e-09,
+        1.689259832626008e-08,
+        -7.313920510902932e-08,
+        3.071814390609773e-07,
+        -1.2506602581405473e-06,
+        4.925797259759626e-06,
+        -1.872148440270568e-05,
+        6.847031853407641e-05,
+        -0.00024017148751479816,
+        0.0008047889284339501,
+        -0.0025639378518576865,
+        0.007720280353426258,
+        -0.021807705139716783,
+        0.05722553469041547,
+        -0.13765129304379164,
+        0.2977277852835577,
+    ),
+    (
+        -9.539224916979494e-11,
+        4.788331211252017e-10,
+        -2.251653555301254e-09,
+        1.0740472304206841e-08,
+        -4.991847443393914e-08,
+        2.2535033242298097e-07,
+        -9.869593055061718e-07,
+        4.18462373461917e-06,
+        -1.713348863620667e-05,
+        6.754647217577222e-05,
+        -0.00025552110595120504,
+        0.0009236534362375741,
+        -0.0031741278960158515,
+        0.010303112461451457,
+        -0.03132530817225643,
+        0.08820041210419045,
+    ),
+    (
+        -3.431149664231843e-12,
+        1.9350440409475524e-11,
+        -1.0347914186122164e-10,
+        5.587319096305936e-10,
+        -2.9502445536284668e-09,
+        1.5201259953903824e-08,
+        -7.635608696264553e-08,
+        3.733047202590151e-07,
+        -1.773178783551147e-06,
+        8.165994221657292e-06,
+        -3.637359460455994e-05,
+        0.0001562619402815955,
+        -0.0006452700129359524,
+        0.0025507466740295258,
+        -0.009603216749753576,
+        0.03421102857050204,
+    ),
+    (
+        -6.8575826734363046e-12,
+        4.17451783935272e-11,
+        -2.4327955250958944e-10,
+        1.4223297113115033e-09,
+        -8.142639033218011e-09,
+        4.5571193474818556e-08,
+        -2.4906790907944346e-07,
+        1.3274490485127868e-06,
+        -6.887682875958687e-06,
+        3.4726482493701005e-05,
+        -0.00016975646885871131,
+        0.0008025065359664543,
+        -0.00365755522017616,
+        0.01601146941448239,
+    ),
+)
+_H = (
+    0.9610503931152422,
+    -0.05007245992382067,
+    -0.009867910913091188,
+    0.0013137437025696496,
+    2.931117957594637e-05,
+    -2.731307042442074e-05,
+    2.6043609117751967e-06,
+    3.1109434892883104e-07,
+    -1.1089384679281018e-07,
+    7.755583280977651e-09,
+    2.101212721768018e-09,
+    -5.944181451728908e-10,
+    3.28351266142578e-11,
+    1.492042132094619e-11,
+    -4.0151509723144144e-12,
+    2.1506601804315991e-13,
+    1.1559940958911944e-13,
+    -3.294659298217496e-14,
+    2.184460056166834e-15,
+    9.569260313547214e-16,
+    -3.156127218328845e-16,
+    2.923572627144572e-17,
+    8.015108156539757e-18,
+    -3.3790940711536796e-18,
+)
+_G1E_ROOT = (
+    (0.7517915246935645, -1.4956759177009883e-17),
+    (-0.4314939923140469, -2.7308688141129613e-17),
+    (0.388284982990552, 2.3344842362524718e-17),
+    (
+        -1.759288716248048e-09,
+        -1.2709666142913417e-09,
+        3.537689641245936e-08,
+        -1.6509961141230191e-09,
+        -5.702526698737973e-07,
+        4.3285434998543635e-07,
+        7.748457503196703e-06,
+        -1.1214381258121134e-05,
+        -8.615947826537817e-05,
+        0.00018633974630317677,
+        0.0007448268386574051,
+        -0.002239538068076019,
+        -0.00453922837912499,
+        0.019421679838189106,
+        0.014771522148244334,
+        -0.1140082332972217,
+        0.018199676398671087,
+    ),
+)
+_G1T_ROOT = (
+    (0.7524614220710163, -3.635560509207687e-17),
+    (-0.4304000910248585, -2.028254970529195e-17),
+    (0.38751844613578895, -2.562359819429644e-17),
+    (
+        1.07749729366829e-08,
+        -1.5366979073973258e-08,
+        -7.493796260855863e-08,
+        1.4093364552593403e-07,
+        4.310247733541922e-07,
+        -9.897236670775865e-07,
+        -2.433562294522409e-06,
+        5.9185932112450284e-06,
+        1.595089893735871e-05,
+        -3.495617022576465e-05,
+        -0.00012425227821031645,
+        0.0002639276404582295,
+        0.0009274420230289621,
+        -0.0024227318458733605,
+        -0.005261059254922097,
+        0.019682309459833097,
+        0.016619328343052565,
+        -0.11394448308095899,
+        0.01578285352184803,
+    ),
+)
+_G2T_ROOT = (
+    (1.4185040087908283, 8.089265124388305e-17),
+    (-0.4095488174124191, 1.2109294543123343e-17),
+    (0.432081111593848, 2.4701561048827526e-17),
+    (
+        -2.7374783618069995e-08,
+        -1.648457418386379e-08,
+        2.7207198868531756e-07,
+        -2.3396317576638711e-07,
+        -1.499863335112941e-06,
+        3.569332907173042e-06,
+        4.884008025937523e-06,
+        -2.9186591382414876e-05,
+        6.138914658186822e-06,
+        0.0001761994238620901,
+        -0.00026173757074158074,
+        -0.0007514200776416527,
+        0.0026434611467728505,
+        0.0007632001136945531,
+        -0.016711507560855262,
+        0.020035361162701243,
+        0.05675054097516173,
+        -0.16109481693213482,
+        -0.008168951883944803,
+    ),
+)
+
+
+def _build_kit(m: Any) -> SimpleNamespace:
+    """The helpers for namespace ``m``: compiled by numba for the scalar namespace, plain functions for arrays."""
+    jit = njit(inline="always") if m is _math else (lambda fn: fn)
+    # Constants as floats in closures (numba materializes a global tuple on every call that indexes it), split for
+    # the compute type's precision (Veltkamp's splitter 2^ceil(p/2) + 1: 2^27 + 1 for float64).
+    p = precision(m)
+    splitter = 2.0 ** ((p + 1) // 2) + 1.0
+    shift_hi, shift_lo = split_dd(_SHIFT, p)
+    inv_sqrt_2pi = split_dd(_INV_SQRT_2PI, p)
+    kappa = split_dd(_KAPPA, p)
+    two_kappa = split_dd(_TWO_KAPPA, p)
+    a1, a3, a6 = (split_dd(c, p) for c in (_A, _A3, _A6))
+    (r00h, r00l), (r01h, r01l), (r02h, r02l), (r03h, r03l) = (split_dd(c, p) for c in _R0)
+    (r10h, r10l), (r11h, r11l), (r12h, r12l), (r13h, r13l) = (split_dd(c, p) for c in _R1)
+
+    @jit
+    def two_sum(a, b):  # type: ignore[no-untyped-def]
+        """a + b = s + e exactly."""
+        s = a + b
+        bb = s - a
+        return s, (a - (s - bb)) + (b - bb)
+
+    @jit
+    def renorm(a, b):  # type: ignore[no-untyped-def]
+        """(a, b) as a normalized double-double (|b| <= ulp(a)/2); |b| << |a| or a == 0."""
+        s = a + b
+        return s, b - (s - a)
+
+    @jit
+    def two_prod(a, b):  # type: ignore[no-untyped-def]
+        """a * b = p + e exactly (|a|, |b| < 2^996, no underflow)."""
+        p = a * b
+        c = splitter * a
+        ah = c - (c - a)
+        al = a - ah
+        c = splitter * b
+        bh = c - (c - b)
+        bl = b - bh
+        return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+    @jit
+    def mul2(ah, al, bh, bl):  # type: ignore[no-untyped-def]
+        """(ah + al) (bh + bl) as a double-double."""
+        p, pe = two_prod(ah, bh)
+        return renorm(p, pe + (ah * bl + al * bh))
+
+    @jit
+    def div2(nh, nl, dh, dl):  # type: ignore[no-untyped-def]
+        """(nh + nl) / (dh + dl) as a double-double."""
+        q = nh / dh
+        p, pe = two_prod(q, dh)
+        return renorm(q, ((((nh - p) - pe) + nl) - q * dl) / dh)
+
+    @jit
+    def sub2(ah, al, bh, bl):  # type: ignore[no-untyped-def]
+        """(ah + al) - (bh + bl) as a double-double."""
+        s, se = two_sum(ah, -bh)
+        return renorm(s, se + (al - bl))
+
+    @jit
+    def exp_shifted(ah, al):  # type: ignore[no-untyped-def]
+        """For a = ah + al <= 0 (ah > -1e300): (e, c) with exp(a) = e (1 + c) 2^-64 (e a double, c tiny)."""
+        b, be = two_sum(ah, shift_hi)
+        return m.exp(b), be + (al + shift_lo)
+
+    @jit
+    def times(e, c, mh, ml):  # type: ignore[no-untyped-def]
+        """e (1 + c) (mh + ml) 2^-64 as a double-double (rounded once to a double by adding the parts)."""
+        p, pe = two_prod(e, mh)
+        hi, lo = renorm(p, pe + e * ml + p * c)
+        return hi * _SCALE, lo * _SCALE
+
+    def make_root_poly(root):  # type: ignore[no-untyped-def]
+        """c1 d + c2 d^2 + d^3 P(d) as a double-double, d = u - u0, for root = (u0, c1, c2, P's coefficients)."""
+        u0, c1, c2, rest = root
+        (r_hi, r_lo), (c1_hi, c1_lo), (c2_hi, c2_lo) = split_dd(u0, p), split_dd(c1, p), split_dd(c2, p)
+        tail = jit(horner(rest))
+
+        @jit
+        def poly(u):  # type: ignore[no-untyped-def]
+            dh, dl = two_sum(u, -r_hi)
+            dl = dl - r_lo
+            d = dh + dl
+            p1, e1 = two_prod(c1_hi, dh)
+            sh, sl = two_prod(dh, dh)
+            p2, e2 = mul2(c2_hi, c2_lo, sh, sl + 2.0 * dh * dl)
+            s, se = two_sum(p1, p2)
+            return renorm(s, se + e1 + c1_hi * dl + c1_lo * dh + e2 + d * (d * (d * tail(d))))
+
+        return poly
+
+    root_g1_exact = make_root_poly(_G1E_ROOT)
+    root_g1_tanh = make_root_poly(_G1T_ROOT)
+    root_g2_tanh = make_root_poly(_G2T_ROOT)
+    p0, p1, p2, p3 = (jit(horner(c)) for c in _RP)
+    h_series = jit(clenshaw(_H))
+
+    @jit
+    def mills(u):  # type: ignore[no-untyped-def]
+        """The Mills ratio R(u) = Phi(-u) / phi(u) as a double-double, for 0 <= u <= _U_MAX."""
+        i1 = u < 1.0
+        i2 = u < 2.0
+        i3 = u < 3.0
+        small = u < 4.0
+        # u < 4: R(c + t) = r0 + r1 t + t^2 P(t) about the piece's centre c
+        c = m.where(i1, 0.5, m.where(i2, 1.5, m.where(i3, 2.5, 3.5)))
+        th, tl = two_sum(m.where(small, u, 3.5), -c)
+        acc = m.where(i1, p0(th), m.where(i2, p1(th), m.where(i3, p2(th), p3(th))))
+        r0h = m.where(i1, r00h, m.where(i2, r01h, m.where(i3, r02h, r03h)))
+        r0l = m.where(i1, r00l, m.where(i2, r01l, m.where(i3, r02l, r03l)))
+        r1h = m.where(i1, r10h, m.where(i2, r11h, m.where(i3, r12h, r13h)))
+        r1l = m.where(i1, r10l, m.where(i2, r11l, m.where(i3, r12l, r13l)))
+        ph, pl = two_prod(r1h, th)
+        sh, sl = two_sum(r0h, ph)
+        sh, sl = renorm(sh, sl + (r0l + pl + r1h * tl + r1l * th + th * (th * acc)))
+        # u >= 4: R = 1 / (u + h(y) / u), y = 8/u - 1, h a Chebyshev series
+        ub = m.where(small, 4.0, u)
+        dh, dl = two_sum(ub, h_series(8.0 / ub - 1.0) / ub)
+        bh, bl = div2(1.0, 0.0, dh, dl)
+        return m.where(small, sh, bh), m.where(small, sl, bl)
+
+    return SimpleNamespace(**{k: v for k, v in locals().items() if k != "m"})
+
+
+_kit_scalar = functools.cache(_build_kit)
+
+
+def _kit(m: Any) -> SimpleNamespace:
+    return _kit_scalar(m) if m is _math else _build_kit(m)
+
+
+def _assemble(m: Any, order: int, parts: Any) -> Any:
+    """f^(order) from G^(order)(|x|) (``parts(x)`` returns it as a double-double) by the symmetries."""
+    k = _kit(m)
+    two_sum = k.two_sum
+    parts = k.jit(parts)
+
+    if order == 0:
+
+        def f(x):  # type: ignore[no-untyped-def]
+            gh, gl = parts(x)
+            finite = x < _U_MAX  # beyond, G underflows: f(x) = x
+            s, se = two_sum(m.where(finite, x, 0.0), gh)
+            pos = m.where(finite, s + (se + gl), x)
+            return m.where(x > 0, pos, m.where(x == 0, 0.5 * x, gh))
+
+    elif order == 1:
+
+        def f(x):  # type: ignore[no-untyped-def]
+            gh, gl = parts(x)
+            s, se = two_sum(1.0, -gh)
+            return m.where(x > 0, s + (se - gl), gh)
+
+    else:
+
+        def f(x):  # type: ignore[no-untyped-def]
+            return parts(x)[0]
+
+    return f
+
+
+# --- exact: x Phi(x) --------------------------------------------------------------------------------------------
+
+
+def _exact(m: Any, order: int) -> Any:
+    """G(u) = -u Phi(-u), G' = Phi(-u) - u phi(u), G'' = phi(u) (2 - u^2), with Phi(-u) = phi(u) R(u)."""
+    k = _kit(m)
+    two_prod, two_sum, renorm, mul2, sub2 = k.two_prod, k.two_sum, k.renorm, k.mul2, k.sub2
+    exp_shifted, times, mills, root_poly = k.exp_shifted, k.times, k.mills, k.root_g1_exact
+    ch, cl = k.inv_sqrt_2pi
+    u0 = _G1E_ROOT[0][0]
+
+    def parts(x):  # type: ignore[no-untyped-def]
+        ax = m.abs(x)
+        u = m.where(ax < _U_MAX, ax, _U_MAX)
+        sh, sl = two_prod(u, u)
+        e, c = exp_shifted(-0.5 * sh, -0.5 * sl)  # phi(u) sqrt(2 pi) = e (1 + c) 2^-64
+        if order == 2:
+            wh, wl = two_sum(2.0, -sh)
+            mh, ml = mul2(wh, wl - sl, ch, cl)
+            return times(e, c, mh, ml)
+        rh, rl = mills(u)
+        ah, al = mul2(rh, rl, ch, cl)  # Phi(-u) / (phi(u) sqrt(2 pi))
+        if order == 0:
+            mh, ml = two_prod(u, ah)
+            return times(e, c, -mh, -(ml + u * al))
+        bh, bl = two_prod(u, ch)
+        mh, ml = sub2(ah, al, bh, bl + u * cl)
+        gh, gl = times(e, c, mh, ml)
+        near = (u > 0.3) & (u < 1.25)
+        ph, pl = root_poly(m.where(near, u, u0))
+        return m.where(near, ph, gh), m.where(near, pl, gl)
+
+    return _assemble(m, order, parts)
+
+
+# --- tanh approximation: x/2 (1 + tanh y), y = sqrt(2/pi) (x + 0.044715 x^3) ------------------------------------
+
+
+def _tanh(m: Any, order: int) -> Any:
+    """With e = exp(-2 y(u)) and D = 1 + e (y(u) = -y(-u) > 0 for u > 0):
+    G = -u e/D, G' = e (D - 2 u y'(u)) / D^2, G'' = 4 e/D^2 (kappa (1 + 6 a u^2) - u y'(u)^2 (1 - e)/D)."""
+    k = _kit(m)
+    two_prod, two_sum, renorm, mul2, div2, sub2 = k.two_prod, k.two_sum, k.renorm, k.mul2, k.div2, k.sub2
+    exp_shifted, times, root_g1, root_g2 = k.exp_shifted, k.times, k.root_g1_tanh, k.root_g2_tanh
+    (a_h, a_l), (a3_h, a3_l), (a6_h, a6_l) = k.a1, k.a3, k.a6
+    k_h, k_l = k.kappa
+    k2_h, k2_l = k.two_kappa
+    u1 = _G1T_ROOT[0][0]
+    u2 = _G2T_ROOT[0][0]
+
+    def parts(x):  # type: ignore[no-untyped-def]
+        ax = m.abs(x)
+        u = m.where(ax < _U_MAX_TANH, ax, _U_MAX_TANH)
+        u2h, u2l = two_prod(u, u)
+        th, tl = mul2(a_h, a_l, u2h, u2l)
+        qh, ql = two_sum(1.0, th)
+        wh, wl = mul2(u, 0.0, qh, ql + tl)
+        wh, wl = mul2(k2_h, k2_l, wh, wl)  # 2 y(u)
+        e, c = exp_shifted(-wh, -wl)
+        eps = (e + e * c) * _SCALE
+        dh, dl = two_sum(1.0, eps)
+        if order == 0:
+            mh, ml = div2(u, 0.0, dh, dl)
+            return times(e, c, -mh, -ml)
+        th, tl = mul2(a3_h, a3_l, u2h, u2l)
+        qh, ql = two_sum(1.0, th)
+        yh, yl = mul2(k_h, k_l, qh, ql + tl)  # y'(u)
+        d2h, d2l = mul2(dh, dl, dh, dl)
+        if order == 1:
+            nh, nl = mul2(2.0 * u, 0.0, yh, yl)
+            nh, nl = sub2(dh, dl, nh, nl)
+            mh, ml = div2(nh, nl, d2h, d2l)
+            gh, gl = times(e, c, mh, ml)
+            near = (u > 0.3) & (u < 1.25)
+            ph, pl = root_g1(m.where(near, u, u1))
+            return m.where(near, ph, gh), m.where(near, pl, gl)
+        th, tl = mul2(a6_h, a6_l, u2h, u2l)
+        qh, ql = two_sum(1.0, th)
+        kh, kl = mul2(k_h, k_l, qh, ql + tl)  # kappa (1 + 6 a u^2)
+        sh, sl = two_sum(1.0, -eps)
+        rh, rl = div2(sh, sl, dh, dl)  # (1 - e) / D
+        ph, pl = mul2(yh, yl, yh, yl)
+        ph, pl = mul2(u, 0.0, ph, pl)
+        ph, pl = mul2(ph, pl, rh, rl)
+        bh, bl = sub2(kh, kl, ph, pl)
+        mh, ml = div2(4.0 * bh, 4.0 * bl, d2h, d2l)
+        gh, gl = times(e, c, mh, ml)
+        near = (u > 1.0) & (u < 1.9)
+        ph, pl = root_g2(m.where(near, u, u2))
+        return m.where(near, ph, gh), m.where(near, pl, gl)
+
+    return _assemble(m, order, parts)
+
+
+def _variants(order: int, tex_none: str, tex_tanh: str) -> dict[str, Formula]:
+    return {
+        "none": Formula(lambda m: _exact(m, order), tex_none),
+        "tanh": Formula(lambda m: _tanh(m, order), tex_tanh),
+    }
+
+
+_Y = r"y = \sqrt{2/\pi}\,(x + 0.044715 x^3)"
+
+gelu = activation(
+    Spec(
+        name="gelu",
+        summary="Gaussian error linear unit: x Phi(x) with Phi the standard normal CDF (approximate=\"tanh\": "
+        "x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), as in PyTorch).",
+        params=(
+            Param(
+                "approximate",
+                "none",
+                '"none": x Phi(x) exactly; "tanh": the tanh approximation',
+                choices=("none", "tanh"),
+            ),
+        ),
+        f=_variants(
+            0,
+            r"x \Phi(x) = \frac{x}{2} \operatorname{erfc}\!\left(-\frac{x}{\sqrt 2}\right)",
+            r"\frac{x}{2} \left(1 + \tanh y\right), \quad " + _Y,
+        ),
+        grad=_variants(
+            1,
+            r"\Phi(x) + x \varphi(x), \quad \varphi(x) = \frac{e^{-x^2/2}}{\sqrt{2\pi}}",
+            r"\frac{1}{2} \left(1 + \tanh y\right) + \frac{x}{2} \operatorname{sech}^2 y \; y'",
+        ),
+        grad2=_variants(
+            2,
+            r"\varphi(x) \left(2 - x^2\right)",
+            r"\operatorname{sech}^2 y \left(y' + \frac{x}{2} y'' - x \tanh y \; y'^2\right), \quad "
+            r"y' = \sqrt{2/\pi}\,(1 + 0.134145 x^2), \; y'' = \sqrt{2/\pi}\; 0.26829 x",
+        ),
+        reference="https://pytorch.org/docs/stable/generated/torch.nn.GELU.html",
+    )
+)

@@ -1,3 +1,1133 @@
-"""(being written)"""
+"""The sigmoid family: sigmoid, tanh, softplus, log_sigmoid, silu, softsign, tanhshrink, mish and telu.
 
-__all__: list[str] = []
+All are smooth except softsign, whose f'' jumps at 0. Accuracy (see ``design.md``) comes from three devices shared by
+the formulas below, all written with the formula namespace only:
+
+- everything is built from t = e^{-|x|} (or e^{-2|x|}) in (0, 1], so nothing overflows: 1 + t, its rounding error
+  d = (1 - (1 + t)) + t, and sigma(|x|) = 1 / (1 + t), sigma(-|x|) = t / (1 + t), sigma' = t / (1 + t)^2;
+- a little double-double arithmetic (``two_sum``, ``two_prod`` by Veltkamp splitting, a division of double-double
+  numbers rounded once), so a quotient of a few products carries one rounding instead of five;
+- exponentials whose result may be subnormal are computed as E * 2^-128 with E = exp(a + 128 ln 2), the sum exact
+  (so subnormal results are rounded once, not amplified from a rounded subnormal exp).
+
+Where f^(k) has a zero away from 0 (silu, mish, telu) the closed form cancels near it; there a Taylor polynomial
+about the zero is used (its coefficients computed once with mpmath at 400 bits).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from types import SimpleNamespace
+from typing import Any
+
+from numba import njit
+
+from .. import _math
+from .._activation import activation
+from .._registry import Formula, Kink, Param, Spec
+
+__all__ = ["sigmoid", "tanh", "softplus", "log_sigmoid", "silu", "softsign", "tanhshrink", "mish", "telu"]
+
+# exp(a) for a < _TAIL is computed as exp(a + _K_HI) * (1 + _K_LO) * 2^-128: _K_HI + _K_LO = 128 ln 2, _K_HI a
+# multiple of 2^-43, so a + _K_HI is exact for -1112 < a < -512 (where a's own spacing is 2^-43).
+_TAIL = -600.0
+_K_HI = 88.72283911167301
+_K_LO = -1.124247479347874e-14
+_SCALE = 2.0**-128
+
+# _F64: each formula starts with x = x * 1.0, which makes a float32 scalar float64 in numba (the kernels' widen(), a
+# float(), keeps float32 there, and libm calls on it would run in float32); a no-op for float64 and arrays.
+
+
+# fmt: off
+# Taylor polynomials about the zeros of f' and f'' (see ``near_root``): the zero (hi, lo), c1 (hi, lo), and
+# (cn, ..., c2); computed with mpmath (400 bits) from the closed forms, truncated where the remainder is below
+# 2^-60 relative over the window used.
+_SILU1 = ((-1.2784645427610737, -1.0946994183093437e-16), (0.2178117057198001, -3.974332795880862e-18),
+    (-1.8877622907727957e-08, -9.266646309267441e-08, -3.051244750055421e-08, 8.599695028268575e-07,
+    2.346029682463866e-06, -2.942631888842464e-06, -2.9733542213263917e-05, -4.090534237428612e-05,
+    0.00018570724361186496, 0.0007985218818397998, 0.000126627410081122, -0.006606589138356696,
+    -0.015222655223188032, 0.018874814223782312, 0.1466487969969469))
+_SILU2 = ((2.3993572805154675, 1.8464872855353363e-16), (-0.09153052016419229, 4.997736155113474e-18),
+    (-9.904149230625922e-09, 3.144649318871996e-07, -1.190460513336088e-06, 1.2461615072251882e-06,
+    8.432377564571459e-06, -4.74507427928072e-05, 9.644059294156357e-05, 0.0001151307019584522,
+    -0.0013663696912367745, 0.003862816776830254, -0.001836670144762844, -0.022487259234225326, 0.07629586548655085))
+_MISH1 = ((-1.1924312145154952, -4.8484829848031044e-17), (0.2669479140495345, 1.5332816617135587e-17),
+    (-1.4117255919499382e-07, 2.6879417855557728e-08, 1.071676702702074e-06, 2.9088199364912223e-06,
+    9.427361327376651e-07, -1.72992708103044e-05, -5.582891567360688e-05, -4.1961496031696126e-05,
+    0.00025412936386191073, 0.0009898181021289196, 0.0010924055409445854, -0.0033606849270232685,
+    -0.01582112656173338, -0.020271822716684245, 0.04190782104360987, 0.20473126408010586))
+_MISH2A = ((-2.256376396360793, -1.0703174875019247e-16), (0.1087544107316427, -6.441557805664455e-18),
+    (-3.179194815463423e-08, -1.3816841246787867e-07, -3.2886827478945233e-07, -1.9166311947636233e-07,
+    2.1972274370071305e-06, 1.1646398837640038e-05, 3.2238496830115364e-05, 3.978333053066292e-05,
+    -0.00010538381919454746, -0.0007927886724150866, -0.002480068109334893, -0.003860493935188506,
+    0.0033540526593358656, 0.03736189561023729, 0.09898193805255845))
+_MISH2B = ((1.4905711794854284, 7.126036715834263e-17), (-0.23069451159746054, 8.660424052712161e-18),
+    (-8.865033422620115e-07, 1.1453549858100461e-06, 2.5942176688726364e-06, -1.1636938135269531e-05,
+    9.503876307943976e-06, 4.3428925985047434e-05, -0.00013717566879765472, 4.5850287012401906e-05,
+    0.0006082701059370484, -0.0014013096671622836, -0.00026852183677313475, 0.0070027488703032735,
+    -0.011535248884490047, -0.008932244292082872, 0.05998888116276497, -0.06665173991852782, -0.0797073551654253,
+    0.28127277803034306))
+_TELU1 = ((-1.078860058464624, -9.55786742622646e-17), (0.3525036331603062, -1.1622739759696725e-17),
+    (5.117352696013257e-06, 1.199038537801436e-05, 1.2648096951420702e-05, -1.4793194852334724e-05,
+    -9.603493263295568e-05, -0.0002119141773405725, -0.00020187575175518, 0.0003022982929299591,
+    0.0016641690502916502, 0.0034002744090071715, 0.0027715928931243703, -0.005629789964385507,
+    -0.025487703563799875, -0.045645387693479984, -0.022875972060733378, 0.10786032936442337, 0.3252269138875309))
+_TELU2A = ((-2.06597189615675, 7.65918778808917e-17), (0.13706532230627283, -2.515772932025253e-18),
+    (-1.0806350123814736e-07, 7.942631691695825e-08, 1.1120853785886513e-06, 4.3895798460507324e-06,
+    1.1763615258444904e-05, 2.1958735301762853e-05, 1.763471796535459e-05, -6.544564554039332e-05,
+    -0.0003843550998043839, -0.0011908721958492454, -0.0025847815336810616, -0.003570269336402356,
+    0.00021675827814060812, 0.019834144370425497, 0.07060512481208436, 0.1409580054757107))
+_TELU2B = ((0.6965639603951724, -4.8319673145767366e-17), (-0.8338185514456833, 4.557046711606573e-17),
+    (-0.0027546281594905972, -0.008781569531316757, 0.010146409221845372, 0.013794004115586086,
+    -0.028682413594028167, -0.01727108721874824, 0.06784863427854752, 0.01056553186733392, -0.13619028885199613,
+    0.032456390246527404, 0.23227668432724163, -0.17623661829910733, -0.339067039234623, 0.5297599371206111,
+    0.42687289981908366, -1.1720393956800275, -0.43458066486481106, 1.9572607498504428, 0.21027569378453603,
+    -2.3425727479473353, 0.3822119403781052, 1.609005508360816))
+
+# exp_dd: ln 2 = _LN2_HI + _LN2_LO with _LN2_HI's last 21 bits zero (k * _LN2_HI exact for |k| < 2^21); the
+# reduction thresholds (k - 1/2) ln 2; 1/n! for n = 17, ..., 4; 1/6 as a double-double.
+_LN2_HI = 0.6931471803691238
+_LN2_LO = 1.9082149292705877e-10
+_HALF_STEPS = (-1.7328679513998633, -1.0397207708399179, -0.34657359027997264, 0.34657359027997264,
+    1.0397207708399179, 1.7328679513998633, 2.4260151319598084, 3.119162312519754, 3.8123094930796992,
+    4.505456673639644, 5.19860385419959, 5.891751034759535, 6.58489821531948)
+_EXP_TAIL = (2.8114572543455206e-15, 4.779477332387385e-14, 7.647163731819816e-13, 1.1470745597729725e-11,
+    1.6059043836821613e-10, 2.08767569878681e-09, 2.505210838544172e-08, 2.755731922398589e-07,
+    2.7557319223985893e-06, 2.48015873015873e-05, 0.0001984126984126984, 0.001388888888888889, 0.008333333333333333,
+    0.041666666666666664)
+_SIXTH = (0.16666666666666666, 9.25185853854297e-18)
+# log1p: 1/(2k+1) for k = 17, ..., 1 (atanh series)
+_ATANH = (0.02857142857142857, 0.030303030303030304, 0.03225806451612903, 0.034482758620689655, 0.037037037037037035,
+    0.04, 0.043478260869565216, 0.047619047619047616, 0.05263157894736842, 0.058823529411764705, 0.06666666666666667,
+    0.07692307692307693, 0.09090909090909091, 0.1111111111111111, 0.14285714285714285, 0.2, 0.3333333333333333)
+# 1 - e^-a = sum (-1)^(k+1) a^k / k!, k = 19, ..., 1 (for a < 0.7)
+_EXPM1 = (8.22063524662433e-18, -1.5619206968586225e-16, 2.8114572543455206e-15, -4.779477332387385e-14,
+    7.647163731819816e-13, -1.1470745597729725e-11, 1.6059043836821613e-10, -2.08767569878681e-09,
+    2.505210838544172e-08, -2.755731922398589e-07, 2.7557319223985893e-06, -2.48015873015873e-05,
+    0.0001984126984126984, -0.001388888888888889, 0.008333333333333333, -0.041666666666666664, 0.16666666666666666,
+    -0.5, 1.0)
+# (sinh v / v - 1) / v^2 = sum v^(2k-2) / (2k+1)!, k = 13, ..., 1
+_SINHC = (9.183689863795546e-29, 6.446950284384474e-26, 3.868170170630684e-23, 1.9572941063391263e-20,
+    8.22063524662433e-18, 2.8114572543455206e-15, 7.647163731819816e-13, 1.6059043836821613e-10,
+    2.505210838544172e-08, 2.7557319223985893e-06, 0.0001984126984126984, 0.008333333333333333, 0.16666666666666666)
+# fmt: on
+
+
+def _build_kit(m: Any) -> SimpleNamespace:
+    """The helpers for namespace ``m``: compiled by numba for the scalar namespace, plain functions for arrays."""
+    jit = njit(inline="always") if m is _math else (lambda fn: fn)
+    prec = 53 if m is _math else _precision(m)
+    splitter = 2.0 ** ((prec + 1) // 2) + 1.0  # Veltkamp's: 2^27 + 1 for float64
+    if prec == 53:
+        tail_at, k_hi, k_lo, scale = _TAIL, _K_HI, _K_LO, _SCALE
+    else:  # float32 (JAX without x64): e^a is subnormal below -87; the same with 64 ln 2, k_hi a multiple of 2^-17
+        tail_at, scale = -60.0, 2.0**-64
+        k_hi = round(64 * math.log(2) * 2**17) / 2**17
+        k_lo = 64 * math.log(2) - k_hi
+    ln2_hi, ln2_lo = _pair(_LN2_HI, _LN2_LO, prec - 5)
+    sixth_hi, sixth_lo = _pair(_SIXTH[0], _SIXTH[1], prec)
+
+    def horner(coeffs: tuple[float, ...]) -> Any:
+        """The polynomial with ``coeffs`` (highest degree first) in Horner form, unrolled: numba compiles a loop over
+        a tuple to an indexed switch, 10x slower than straight-line code."""
+        lines = [f"acc = {coeffs[0]!r}", *(f"acc = {c!r} + y * acc" for c in coeffs[1:]), "return acc"]
+        return jit(_unrolled(m, "horner", "y", lines))
+
+    atanh_poly, expm1_poly, exp_tail_poly = horner(_ATANH), horner(_EXPM1), horner(_EXP_TAIL)
+    sinhc_poly = horner(_SINHC[:-1])
+    # D(x) = 3 + x^2/(5 + x^2/(7 + ...)) (Lambert's continued fraction, tanh x = x D / (D + x^2)); for x^2 <= 1 the
+    # truncation at 21 leaves a relative error below 1e-21
+    cf = jit(_unrolled(m, "cf", "x2", ["dd = 21.0", *(f"dd = {k}.0 + x2 / dd" for k in range(19, 2, -2)), "return dd"]))
+    # exp_dd's k = round(x / ln 2) and 2^k for -2 <= x <= 6.6 by comparisons (no floor or ldexp in the namespace)
+    ln2_steps = jit(
+        _unrolled(
+            m,
+            "ln2_steps",
+            "xc",
+            [
+                "k = -3.0",
+                "p2 = 0.125",
+                *(f"k = k + m.where(xc > {t!r}, 1.0, 0.0)" for t in _HALF_STEPS),
+                *(f"p2 = p2 * m.where(xc > {t!r}, 2.0, 1.0)" for t in _HALF_STEPS),
+                "return k, p2",
+            ],
+        )
+    )
+
+    @jit
+    def two_sum(a, b):  # type: ignore[no-untyped-def]
+        """a + b = s + e exactly."""
+        s = a + b
+        bb = s - a
+        return s, (a - (s - bb)) + (b - bb)
+
+    @jit
+    def split(a):  # type: ignore[no-untyped-def]
+        c = splitter * a
+        hi = c - (c - a)
+        return hi, a - hi
+
+    @jit
+    def two_prod(a, b):  # type: ignore[no-untyped-def]
+        """a * b = p + e exactly (|a|, |b| < 2^996, no underflow)."""
+        p = a * b
+        ah, al = split(a)
+        bh, bl = split(b)
+        return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+    @jit
+    def div2_dd(nh, nl, dh, dl):  # type: ignore[no-untyped-def]
+        """(nh + nl) / (dh + dl) as a double-double (up to a tiny second-order term); |nl| << |nh|, |dl| << |dh|."""
+        q = nh / dh
+        p, pe = two_prod(q, dh)
+        return q, ((((nh - p) - pe) + nl) - q * dl) / dh
+
+    @jit
+    def div2(nh, nl, dh, dl):  # type: ignore[no-untyped-def]
+        """(nh + nl) / (dh + dl) rounded once."""
+        q, r = div2_dd(nh, nl, dh, dl)
+        return q + r
+
+    @jit
+    def log1p_dd(th, tl):  # type: ignore[no-untyped-def]
+        """log(1 + t) for 0 <= t = th + tl <= 1 as a double-double: 2 atanh(s), s = t / (2 + t) <= 1/3."""
+        v, vd = two_sum(2.0, th)
+        sh, sl = div2_dd(th, tl, v, vd + tl)
+        s2 = sh * sh
+        q = atanh_poly(s2)
+        return 2.0 * sh, 2.0 * (sl + sh * s2 * q)
+
+    @jit
+    def exp_scaled(a, c):  # type: ignore[no-untyped-def]
+        """exp(a + c) for a <= 0 and tiny c, as (E, El, s) with (E + El) * s the value, El = E * c' a correction
+        (from c, and from 128 ln 2 in the tail); s = 2^-128 in the tail (a < -600), else 1."""
+        tail = a < tail_at
+        e = m.exp(m.where(tail, a + k_hi, a))
+        return e, e * m.where(tail, c + k_lo, c), m.where(tail, scale, 1.0)
+
+    @jit
+    def terms(a, c):  # type: ignore[no-untyped-def]
+        """For a = |z| >= 0 (plus a tiny correction c): t = e^-(a+c) = (E + El) s; 1 + t = u + d exactly."""
+        e, el, s = exp_scaled(-a, -c)
+        t = (e + el) * s
+        u = 1.0 + t
+        return e, el, s, t, u, (1.0 - u) + t
+
+    @jit
+    def square(u, d):  # type: ignore[no-untyped-def]
+        """(u + d)^2 as a double-double."""
+        p, pe = two_prod(u, u)
+        return p, pe + 2.0 * u * d
+
+    @jit
+    def cube(u, d):  # type: ignore[no-untyped-def]
+        """(u + d)^3 as a double-double (|u| < 2^330)."""
+        p, pe = two_prod(u, u)
+        c, ce = two_prod(p, u)
+        return c, ce + pe * u + 3.0 * p * d
+
+    @jit
+    def dsig(e, el, u, d):  # type: ignore[no-untyped-def]
+        """sigma'(a) / s = E / (1 + t)^2."""
+        p, pe = square(u, d)
+        return div2(e, el, p, pe)
+
+    @jit
+    def one_minus(a, e, el):  # type: ignore[no-untyped-def]
+        """1 - t for t = e^-a = E + El (a >= 0, unscaled): its Taylor series below 0.7, where 1 - t cancels."""
+        ac = m.where(a < 0.7, a, 0.0)
+        q = expm1_poly(ac)
+        return m.where(a < 0.7, ac * q, (1.0 - e) - el)
+
+    @jit
+    def d2sig(e, el, u, d, a, k):  # type: ignore[no-untyped-def]
+        """k |sigma''(a)| / s = k E (1 - t) / (1 + t)^3 for a = |z| (k a power of 2); sigma''(z) has the sign of
+        -z."""
+        w = one_minus(a, e, el)
+        n, ne = two_prod(k * e, w)
+        c, ce = cube(u, d)
+        return div2(n, ne + k * el * w, c, ce)
+
+    @jit
+    def tanh_small(x):  # type: ignore[no-untyped-def]
+        """tanh x for |x| <= 1 from the continued fraction, rounded once."""
+        x2, x2e = two_prod(x, x)
+        dd = cf(x2)
+        n, ne = two_prod(x, dd)
+        den, dene = two_sum(dd, x2)
+        return div2(n, ne, den, dene + x2e)
+
+    @jit
+    def tanh_big(a):  # type: ignore[no-untyped-def]
+        """tanh a for a >= 0 (accurate for a >= 0.5): 1 - 2 sigma(-2a)."""
+        e, el, s, _t, u, d = terms(2.0 * a, 0.0)
+        return 1.0 - 2.0 * div2(e, el, u, d) * s
+
+    def near_root(poly, width):  # type: ignore[no-untyped-def]
+        """The Taylor polynomial ``poly`` about a zero r (a _SILU1-style tuple: r, c1, (cn, ..., c2)) as a function
+        returning (|x - r| < width, c1 y + c2 y^2 + ...) with y = x - r."""
+        (r_hi, r_lo), (c1_hi, c1_lo), rest = poly
+        r_hi, r_lo = _pair(r_hi, r_lo, prec)
+        c1_hi, c1_lo = _pair(c1_hi, c1_lo, prec)
+        tail = horner(rest)
+
+        @jit
+        def at(x):  # type: ignore[no-untyped-def]
+            near = m.abs(x - r_hi) < width
+            yh = m.where(near, x, r_hi) - r_hi  # exact near the root
+            y = yh - r_lo
+            p, pe = two_prod(c1_hi, yh)
+            return near, p + (pe - c1_hi * r_lo + c1_lo * y + y * (y * tail(y)))
+
+        return at
+
+    @jit
+    def fast_two_sum(a, b):  # type: ignore[no-untyped-def]
+        """a + b = s + e exactly when |a| >= |b|."""
+        s = a + b
+        return s, b - (s - a)
+
+    @jit
+    def horner_step(ch, cl, rh, rl, bh, bl):  # type: ignore[no-untyped-def]
+        """(ch + cl) + (rh + rl) (bh + bl) as a double-double (for |result| >= |(rh + rl) (bh + bl)| / 2)."""
+        p, pe = two_prod(rh, bh)
+        s, se = two_sum(ch, p)
+        return fast_two_sum(s, se + (pe + (rh * bl + rl * bh)) + cl)
+
+    @jit
+    def exp_dd(x):  # type: ignore[no-untyped-def]
+        """e^x as a double-double (relative error below 2^-63) for -2 <= x <= 6.6 (x is clamped there):
+        x = k ln 2 + r, |r| <= ln 2 / 2, and e^r by its Taylor series, the first terms in double-double."""
+        xc = m.where(x < -2.0, -2.0, m.where(x > 6.6, 6.6, x))
+        k, p2 = ln2_steps(xc)
+        rh = xc - k * ln2_hi  # exact
+        rl = -k * ln2_lo
+        q = exp_tail_poly(rh + rl)
+        bh, bl = horner_step(sixth_hi, sixth_lo, rh, rl, q, 0.0)
+        bh, bl = horner_step(0.5, 0.0, rh, rl, bh, bl)
+        bh, bl = horner_step(1.0, 0.0, rh, rl, bh, bl)
+        bh, bl = horner_step(1.0, 0.0, rh, rl, bh, bl)
+        return bh * p2, bl * p2
+
+    helpers = {k: v for k, v in locals().items() if callable(v)}
+    # tail: where e^-a is scaled (a > tail); big: the largest magnitude two_prod splits without overflow
+    return SimpleNamespace(**helpers, tail=-tail_at, big=1e299 if prec == 53 else 1e30)
+
+
+def _precision(m: Any) -> int:
+    """The significand bits of an array namespace's compute dtype: 53, or 24 where JAX runs without x64 (the
+    double-double helpers and the scaled tail then use float32's constants)."""
+    lift = getattr(m, "lift", None)
+    if lift is None:  # a namespace that evaluates in float64 (NumPy's, as in the benchmarks' naive baseline)
+        return 53
+    return 1 - round(math.log2(float(m.finfo(lift(0.0).dtype).eps)))
+
+
+def _pair(hi: float, lo: float, bits: int) -> tuple[float, float]:
+    """hi + lo as a pair whose first part has at most ``bits`` significant bits."""
+    if hi == 0:
+        return hi, lo
+    mant, exp = math.frexp(hi)
+    head = math.ldexp(round(mant * 2.0**bits), exp - bits)
+    return head, (hi - head) + lo
+
+
+def _unrolled(m: Any, name: str, args: str, lines: list[str]) -> Any:
+    """A function made from straight-line source (``m`` in its scope)."""
+    scope: dict[str, Any] = {"m": m}
+    exec(f"def {name}({args}):\n" + "".join(f"    {line}\n" for line in lines), scope)
+    return scope[name]
+
+
+_kit_scalar = functools.cache(_build_kit)
+
+
+def _kit(m: Any) -> SimpleNamespace:
+    return _kit_scalar(m) if m is _math else _build_kit(m)
+
+
+# --- sigmoid ----------------------------------------------------------------------------------------------------
+
+
+def _sigmoid(m: Any) -> Any:
+    k = _kit(m)
+    terms, div2 = k.terms, k.div2
+
+    def f(x):  # type: ignore[no-untyped-def]
+        x = x * 1.0  # see _F64
+        e, el, s, _t, u, d = terms(m.abs(x), 0.0)
+        return m.where(x >= 0, div2(1.0, 0.0, u, d), div2(e, el, u, d) * s)
+
+    return f
+
+
+def _sigmoid_grad(m: Any) -> Any:
+    k = _kit(m)
+    terms, dsig = k.terms, k.dsig
+
+    def f(x):  # type: ignore[no-untyped-def]
+        x = x * 1.0  # see _F64
+        e, el, s, _t, u, d = terms(m.abs(x), 0.0)
+        return dsig(e, el, u, d) * s
+
+    return f
+
+
+def _sigmoid_grad2(m: Any) -> Any:
+    k = _kit(m)
+    terms, d2sig = k.terms, k.d2sig
+
+    def f(x):  # type: ignore[no-untyped-def]
+        x = x * 1.0  # see _F64
+        a = m.abs(x)
+        e, el, s, _t, u, d = terms(a, 0.0)
+        return m.copysign(d2sig(e, el, u, d, a, 1.0) * s, -x)
+
+    return f
+
+
+_SIGMA = r"\sigma(x) = \frac{1}{1 + e^{-x}}"
+
+sigmoid = activation(
+    Spec(
+        name="sigmoid",
+        summary="Logistic sigmoid: 1 / (1 + exp(-x)), from 0 to 1.",
+        f=Formula(_sigmoid, _SIGMA),
+        grad=Formula(_sigmoid_grad, r"\sigma(x)\,(1 - \sigma(x))"),
+        grad2=Formula(_sigmoid_grad2, r"\sigma(x)\,(1 - \sigma(x))\,(1 - 2\sigma(x))"),
+        reference="https://pytorch.org/docs/stable/generated/torch.nn.Sigmoid.html",
+    )
+)
+
+
+# --- tanh -------------------------------------------------------------------------------------------------------
+
+
+def _tanh(m: Any) -> Any:
+    k = _kit(m)
+    tanh_small, tanh_big = k.tanh_small, k.tanh_big
+
+    def f(x):  # type: ignore[no-untyped-def]
+        x = x * 1.0  # see _F64
+        a = m.abs(x)
+        small = a < 0.55
+        return m.where(small, tanh_small(m.where(small, x, 0.0)), m.copysign(tanh_big(a), x))
+
+    return f
+
+
+def _tanh_grad(m: Any) -> Any:
+    k = _kit(m)
+    terms, dsig = k.terms, k.dsig
+
+    def f(x):  # type: ignore[no-untyped-def]
+        x = x * 1.0  # see _F64
+        e, el, s, _t, u, d = terms(2.0 * m.abs(x), 0.0)  # sech^2 x = 4 sigma'(2x)
+        return 4.0 * dsig(e, el, u, d) * s
+
+    return f
+
+
+def _tanh_grad2(m: Any) -> Any:
+    k = _kit(m)
+    terms, d2sig = k.terms, k.d2sig
+
+    def f(x):  # type: ignore[no-untyped-def]
+        x = x * 1.0  # see _F64
+        a = 2.0 * m.abs(x)
+        e, el, s, _t, u, d = terms(a, 0.0)  # -2 tanh x sech^2 x = 8 sigma''(2x)
+        return m.copysign(d2sig(e, el, u, d, a, 8.0) * s, -x)
+
+    return f
+
+
+tanh = activation(
+    Spec(
+        name="tanh",
+        summary="Hyperbolic tangent, from -1 to 1.",
+        f=Formula(_tanh, r"\tanh x = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}"),
+        grad=Formula(_tanh_grad, r"1 - \tanh^2 x = \operatorname{sech}^2 x"),
+        grad2=Formula(_tanh_grad2, r"-2 \tanh x \operatorname{sech}^2 x"),
+        reference="https://pytorch.org/docs/stable/generated/torch.nn.Tanh.html",
+    )
+)
+
+
+# --- softplus ---------------------------------------------------------------------------------------------------
+
+
+def _softplus_z(m: Any, k: SimpleNamespace) -> Any:
+    """z = beta * x as p + c exactly (c = 0 where it does not matter: |p| >= 1000 or beta huge)."""
+    two_prod, big = k.two_prod, k.big
+
+    def z(x, beta):  # type: ignore[no-untyped-def]
+        p = beta * x
+        near = (m.abs(p) < 1000.0) & (m.abs(x) < big)
+        _, c = two_prod(m.where(beta < big, beta, 1.0), m.where(near, x, 0.0))
+        return p, m.where(beta < big, m.where(near, c, 0.0), 0.0)
+
+    return k.jit(z)
+
+
+def _softplus(m: Any) -> Any:
+    k = _kit(m)
+    cut = k.tail
+    terms, two_sum, div2_dd, log1p_dd, z_of = k.terms, k.two_sum, k.div2_dd, k.log1p_dd, _softplus_z(m, k)
+
+    def f(x, beta):  # type: ignore[no-untyped-def]
+        x = x * 1.0  # see _F64
+        # log(1 + e^z)/beta = max(z, 0)/beta + log1p(t)/beta, and max(z, 0)/beta = max(x, 0)
+        p, c = z_of(x, beta)
+        a = m.abs(p)
+        e, el, s, _t, _u, _d = terms(a, m.where(p < 0, -c, c))
+        lh, ll = log1p_dd(e * s, el * s)
+        qh, ql = div2_dd(lh, ll, beta, 0.0)
+        h, he = two_sum(m.where(x > 0, x, 0.0), qh)
+        tail = ((e + el) / beta) * s  # log1p(t) = t there, and x < 0
+        return m.where(a > cut, m.where(x > 0, x, tail), h + (he + ql))
+
+    return f
+
+
+def _softplus_grad(m: Any) -> Any:
+    k = _kit(m)
+    terms, div2, z_of = k.terms, k.div2, _softplus_z(m, k)
+
+    def f(x, beta):  # type: ignore[no-untyped-def]
+        x = x * 1.0  # see _F64
+        p, c = z_of(x, beta)
+        e, el, s, _t, u, d = terms(m.abs(p), m.where(p < 0, -c, c))
+        return m.where(p >= 0, div2(1.0, 0.0, u, d), div2(e, el, u, d) * s)
+
+    return f
+
+
+def _softplus_grad2(m: Any) -> Any:
+    k = _kit(m)
+    terms, div2, square, two_prod, z_of = k.terms, k.div2, k.square, k.two_prod, _softplus_z(m, k)
+
+    def f(x, beta):  # type: ignore[no-untyped-def]
+        x = x * 1.0  # see _F64
+        # beta sigma'(z) = beta t / (1 + t)^2
+        p, c = z_of(x, beta)
+        e, el, s, _t, u, d = terms(m.abs(p), m.where(p < 0, -c, c))
+        n, ne = two_prod(m.where(beta < 1e30, beta, 1.0), e)
+        q, qe = square(u, d)
+        return m.where(beta < 1e30, div2(n, ne + beta * el, q, qe), beta * div2(e, el, q, qe)) * s
+
+    return f
+
+
+def _softplus_dbeta(m: Any) -> Any:
+    k = _kit(m)
+    cut = k.tail
+    terms, div2, div2_dd, two_sum, two_prod, log1p_dd = k.terms, k.div2, k.div2_dd, k.two_sum, k.two_prod, k.log1p_dd
+    z_of = _softplus_z(m, k)
+
+    def f(x, beta):  # type: ignore[no-untyped-def]
+        x = x * 1.0  # see _F64
+        # df/dbeta = (z sigma(z) - log(1 + e^z)) / beta^2 = -(a sigma(-a) + log1p(e^-a)) / beta^2 with a = |z|
+        p, c = z_of(x, beta)
+        a = m.abs(p)
+        ca = m.where(p < 0, -c, c)  # |z| = a + ca
+        e, el, s, _t, u, d = terms(a, ca)
+        ac = m.where(a < 1000.0, a, 0.0)
+        n, ne = two_prod(ac, e)
+        t1h, t1l = div2_dd(n, ne + ca * e + ac * el, u, d)  # a sigma(-a) / s
+        lh, ll = log1p_dd(e * s, el * s)
+        hi, lo = two_sum(t1h * s, lh)
+        lo = lo + t1l * s + ll
+        # in the tail sigma(-a) = t and log1p(t) = t: (a + 1) t, scaled by 1/s
+        th, tl = two_prod(ac + 1.0, e)
+        tail = a > cut
+        hi = m.where(tail, th, hi)
+        lo = m.where(tail, tl + (ac + 1.0) * el + ca * e, lo)
+        moderate = beta < 1e15  # beta^2 as a double-double (no overflow, also in float32)
+        b2, b2e = two_prod(m.where(moderate, beta, 1.0), m.where(moderate, beta, 1.0))
+        body = m.where(moderate, div2(hi, lo, b2, b2e), (hi / beta) / beta)
+        return -m.where(tail, body * s, body)
+
+    return f
+
+
+softplus = activation(
+    Spec(
+        name="softplus",
+        summary="Softplus: log(1 + exp(beta x)) / beta, a smooth relu (the exact function at every x).",
+        params=(Param("beta", 1.0, "beta > 0, the sharpness", check=lambda b: None if b > 0 else "must be > 0"),),
+        f=Formula(_softplus, r"\frac{1}{\beta} \log\left(1 + e^{\beta x}\right)"),
+        grad=Formula(_softplus_grad, r"\sigma(\beta x) = \frac{1}{1 + e^{-\beta x}}"),
+        grad2=Formula(_softplus_grad2, r"\beta\, \sigma(\beta x)\,(1 - \sigma(\beta x))"),
+        wrt={
+            "beta": Formula(
+                _softplus_dbeta,
+                r"\frac{x\, \sigma(\beta x)}{\beta} - \frac{\log\left(1 + e^{\beta x}\right)}{\beta^2}",
+            )
+        },
+        reference="https://pytorch.org/docs/stable/generated/torch.nn.Softplus.html",
+    )
+)
+
+
+# --- log_sigmoid ------------------------------------------------------------------------------------------------
+
+
+def _log_sigmoid(m: Any) -> Any:
+    k = _kit(m)
+    cut = k.tail
+    terms, two_sum, log1p_dd = k.terms, k.two_sum, k.log1p_dd
+
+    def f(x):  # type: ignore[no-untyped-def]
+        x = x * 1.0  # see _F64
+        # -log(1 + e^-x) = min(x, 0) - log1p(e^-|x|)
+        a = m.abs(x)
+        e, el, s, _t, _u, _d = terms(a, 0.0)
+        lh, ll = log1p_dd(e * s, el * s)
+        h, he = two_sum(m.where(x < 0, x, 0.0), -lh)
+        return m.where(a > cut, m.where(x < 0, x, -(e + el) * s), h + (he - ll))
+
+    return f
+
+
+def _log_sigmoid_grad(m: Any) -> Any:
+    k = _kit(m)
+    terms, div2 = k.terms, k.div2
+
+    def f(x):  # type: ignore[no-untyped-def]
+        x = x * 1.0  # see _F64
+        e, el, s, _t, u, d = terms(m.abs(x), 0.0)
+        return m.where(x >= 0, div2(e, el, u, d) * s, div2(1.0, 0.0, u, d))
+
+    return f
+
+
+def _log_sigmoid_grad2(m: Any) -> Any:
+    k = _kit(m)
+    terms, dsig = k.terms, k.dsig
+
+    def f(x):  # type: ignore[no-untyped-def]
+        x = x * 1.0  # see _F64
+        e, el, s, _t, u, d = terms(m.abs(x), 0.0)
+        return -dsig(e, el, u, d) * s
+
+    return f
+
+
+log_sigmoid = activation(
+    Spec(
+        name="log_sigmoid",
+        summary="Log of the sigmoid: -softplus(-x), from -inf to 0.",
+        f=Formula(_log_sigmoid, r"\log \sigma(x) = -\log\left(1 + e^{-x}\right)"),
+        grad=Formula(_log_sigmoid_grad, r"1 - \sigma(x) = \sigma(-x)"),
+        grad2=Formula(_log_sigmoid_grad2, r"-\sigma(x)\,(1 - \sigma(x))"),
+        aliases=("logsigmoid",),
+        reference="https://pytorch.org/docs/stable/generated/torch.nn.LogSigmoid.html",
+    )
+)
+
+
+# --- silu -------------------------------------------------------------------------------------------------------
+
+
+def _silu(m: Any) -> Any:
+    k = _kit(m)
+    terms, div2, two_prod = k.terms, k.div2, k.two_prod
+
+    def f(x):  # type: ignore[no-untyped-def]
+        x = x * 1.0  # see _F64
+        e, el, s, _t, u, d = terms(m.abs(x), 0.0)
+        pos = div2(m.where((x >= 0) & (x < 40.0), x, 0.0), 0.0, u, d)  # x sigma(x); x * t is below ulp(x) past 40
+        xn = m.where((x < 0) & (x > -2000.0), x, -2000.0)
+        n, ne = two_prod(xn, e)
+        neg = div2(n, ne + xn * el, u, d) * s  # x t / (1 + t)
+        return m.where(x >= 0, m.where(x < 40.0, pos, x), neg)
+
+    return f
+
+
+def _silu_grad(m: Any) -> Any:
+    k = _kit(m)
+    terms, div2, two_prod, two_sum, square = k.terms, k.div2, k.two_prod, k.two_sum, k.square
+    root = k.near_root(_SILU1, 0.2)
+
+    def f(x):  # type: ignore[no-untyped-def]
+        x = x * 1.0  # see _F64
+        # sigma(x) (1 + x sigma(-x)): (1 + t + x t) / (1 + t)^2 for x >= 0, t (1 + x + t) / (1 + t)^2 for x < 0
+        xc = m.where(x > 50.0, 50.0, m.where(x < -2000.0, -2000.0, x))
+        e, el, s, t, u, d = terms(m.abs(xc), 0.0)
+        p, pe = square(u, d)
+        o, oe = two_sum(1.0, xc)  # 1 + x
+        v, ve = two_prod(e, o)
+        n, ne = two_sum(1.0, v)
+        pos = div2(n, ne + ve + e * oe + el * o, p, pe)
+        n2, n2e = two_sum(o, t)
+        w, we = two_prod(e, n2)
+        neg = div2(w, we + e * (n2e + oe) + el * n2, p, pe) * s
+        near, poly = root(x)
+        return m.where(near, poly, m.where(x >= 0, pos, neg))
+
+    return f
+
+
+def _silu_grad2(m: Any) -> Any:
+    k = _kit(m)
+    terms, div2, two_prod, two_sum, cube = k.terms, k.div2, k.two_prod, k.two_sum, k.cube
+    root = k.near_root(_SILU2, 0.15)
+
+    def f(x):  # type: ignore[no-untyped-def]
+        x = x * 1.0  # see _F64
+        # sigma'(x) (2 - x tanh(x/2)) = t M / (1 + t)^3 with M = 2 - a + t (2 + a), a = |x|
+        a = m.where(m.abs(x) < 2000.0, m.abs(x), 2000.0)
+        e, el, s, t, u, d = terms(a, 0.0)
+        c, ce = cube(u, d)
+        h, he = two_sum(2.0, -a)
+        q, qe = two_sum(2.0, a)
+        g, ge = two_prod(t, q)
+        mm, mme = two_sum(h, g)
+        w, we = two_prod(e, mm)
+        near, poly = root(a)  # f'' is even
+        return m.where(near, poly, div2(w, we + e * (mme + he + ge + t * qe) + el * mm, c, ce) * s)
+
+    return f
+
+
+silu = activation(
+    Spec(
+        name="silu",
+        summary="SiLU (swish): x sigmoid(x).",
+        f=Formula(_silu, r"x\, \sigma(x) = \frac{x}{1 + e^{-x}}"),
+        grad=Formula(_silu_grad, r"\sigma(x)\,\bigl(1 + x\,(1 - \sigma(x))\bigr)"),
+        grad2=Formula(_silu_grad2, r"\sigma(x)\,(1 - \sigma(x))\,\bigl(2 + x\,(1 - 2\sigma(x))\bigr)"),
+        aliases=("swish",),
+        reference="https://pytorch.org/docs/stable/generated/torch.nn.SiLU.html",
+    )
+)
+
+
+# --- softsign ---------------------------------------------------------------------------------------------------
+
+
+def _softsign(m: Any) -> Any:
+    k = _kit(m)
+    two_sum, div2 = k.two_sum, k.div2
+
+    def f(x):  # type: ignore[no-untyped-def]
+        x = x * 1.0  # see _F64
+        a = m.abs(x)
+        near = a < 1e20  # beyond, x / (1 + |x|) rounds to sign(x)
+        u, d = two_sum(1.0, m.where(near, a, 0.0))
+        return m.where(near, div2(m.where(near, x, 0.0), 0.0, u, d), m.copysign(1.0, x))
+
+    return f
+
+
+def _softsign_grad(m: Any) -> Any:
+    k = _kit(m)
+    two_sum, div2, square = k.two_sum, k.div2, k.square
+
+    def f(x):  # type: ignore[no-untyped-def]
+        x = x * 1.0  # see _F64
+        a = m.abs(x)
+        near = a < 1e12  # (1 + |x|)^2 as a double-double; beyond, (1/u)/u: no overflow, also in float32
+        u, d = two_sum(1.0, m.where(a == math.inf, 0.0, a))
+        p, pe = square(m.where(near, u, 1.0), m.where(near, d, 0.0))
+        far = ((1.0 / u) / u) * (1.0 - 2.0 * d / u)
+        return m.where(near, div2(1.0, 0.0, p, pe), m.where(a == math.inf, 0.0, far))
+
+    return f
+
+
+def _softsign_grad2(m: Any) -> Any:
+    k = _kit(m)
+    two_sum, div2, cube = k.two_sum, k.div2, k.cube
+
+    def f(x):  # type: ignore[no-untyped-def]
+        x = x * 1.0  # see _F64
+        a = m.abs(x)
+        near = a < 1e12
+        u, d = two_sum(1.0, m.where(a == math.inf, 0.0, a))
+        c, ce = cube(m.where(near, u, 1.0), m.where(near, d, 0.0))
+        far = (((2.0 / u) / u) / u) * (1.0 - 3.0 * d / u)
+        body = m.where(near, div2(2.0, 0.0, c, ce), m.where(a == math.inf, 0.0, far))
+        return m.copysign(body, -x)
+
+    return f
+
+
+softsign = activation(
+    Spec(
+        name="softsign",
+        summary="Softsign: x / (1 + |x|), from -1 to 1; f'' jumps from 2 to -2 at 0.",
+        f=Formula(_softsign, r"\frac{x}{1 + |x|}"),
+        grad=Formula(_softsign_grad, r"\frac{1}{(1 + |x|)^2}"),
+        grad2=Formula(
+            _softsign_grad2,
+            r"\frac{-2 \operatorname{sign}(x)}{(1 + |x|)^3} = \begin{cases} -2/(1 + x)^3 & x > 0 \\ 2/(1 - x)^3 & x < 0"
+            r" \end{cases}",
+            # PyTorch differentiates |x| as sign(x), 0 at 0 (the mean); JAX's |x|' is 1 at 0 (the right side)
+            kinks=(Kink(at=0.0, left=2.0, right=-2.0, torch="mean", jax="right"),),
+        ),
+        reference="https://pytorch.org/docs/stable/generated/torch.nn.Softsign.html",
+    )
+)
+
+
+# --- tanhshrink -------------------------------------------------------------------------------------------------
+
+
+def _tanhshrink(m: Any) -> Any:
+    k = _kit(m)
+    two_prod, two_sum, div2, cf, terms = k.two_prod, k.two_sum, k.div2, k.cf, k.terms
+
+    def f(x):  # type: ignore[no-untyped-def]
+        x = x * 1.0  # see _F64
+        a = m.abs(x)
+        small = a < 1.0
+        xs = m.where(small, x, 0.0)
+        # |x| < 1: x - tanh x = x^3 / (D + x^2) with Lambert's continued fraction D: no cancellation
+        x2, x2e = two_prod(xs, xs)
+        n, ne = two_prod(xs, x2)
+        dd = cf(x2)
+        den, dene = two_sum(dd, x2)
+        inner = div2(n, ne + xs * x2e, den, dene + x2e)
+        # |x| >= 1: (|x| - 1) + (1 - tanh|x|) = (|x| - 1) + 2 sigma(-2|x|), two nonnegative terms
+        e, el, s, _t, u, d = terms(2.0 * a, 0.0)
+        outer = (a - 1.0) + 2.0 * div2(e, el, u, d) * s
+        return m.where(small, inner, m.copysign(outer, x))
+
+    return f
+
+
+def _tanhshrink_grad(m: Any) -> Any:
+    k = _kit(m)
+    two_prod, two_sum, div2, cf, terms, dsig = k.two_prod, k.two_sum, k.div2, k.cf, k.terms, k.dsig
+
+    def f(x):  # type: ignore[no-untyped-def]
+        x = x * 1.0  # see _F64
+        a = m.abs(x)
+        small = a < 0.8814  # there sech^2 x > 1/2
+        xs = m.where(small, x, 0.0)
+        # tanh^2 x = (x D)^2 / (D + x^2)^2
+        x2, x2e = two_prod(xs, xs)
+        dd = cf(x2)
+        n, ne = two_prod(xs, dd)
+        n2, n2e = two_prod(n, n)
+        den, dene = two_sum(dd, x2)
+        den2, den2e = two_prod(den, den)
+        inner = div2(n2, n2e + 2.0 * n * ne, den2, den2e + 2.0 * den * (dene + x2e))
+        # 1 - sech^2 x = 1 - 4 sigma'(2x)
+        e, el, s, _t, u, d = terms(2.0 * a, 0.0)
+        outer = 1.0 - 4.0 * dsig(e, el, u, d) * s
+        return m.where(small, inner, outer)
+
+    return f
+
+
+def _tanhshrink_grad2(m: Any) -> Any:
+    k = _kit(m)
+    terms, d2sig = k.terms, k.d2sig
+
+    def f(x):  # type: ignore[no-untyped-def]
+        x = x * 1.0  # see _F64
+        a = 2.0 * m.abs(x)
+        e, el, s, _t, u, d = terms(a, 0.0)  # 2 tanh x sech^2 x = -8 sigma''(2x)
+        return m.copysign(d2sig(e, el, u, d, a, 8.0) * s, x)
+
+    return f
+
+
+tanhshrink = activation(
+    Spec(
+        name="tanhshrink",
+        summary="Tanhshrink: x - tanh(x), about x^3/3 near 0.",
+        f=Formula(_tanhshrink, r"x - \tanh x"),
+        grad=Formula(_tanhshrink_grad, r"\tanh^2 x"),
+        grad2=Formula(_tanhshrink_grad2, r"2 \tanh x \operatorname{sech}^2 x"),
+        reference="https://pytorch.org/docs/stable/generated/torch.nn.Tanhshrink.html",
+    )
+)
+
+
+# --- mish -------------------------------------------------------------------------------------------------------
+# With w = e^x: tanh(softplus x) = n / (n + 2), n = w (w + 2); 1 - tanh^2 = 4 (1 + w)^2 / (n + 2)^2. For x > 2, with
+# t = e^-x: tanh(softplus x) = 1 - delta, delta = 2 t^2 / (1 + 2t + 2t^2).
+
+
+def _mish_w(m: Any, k: SimpleNamespace, top: float) -> Any:
+    """The pieces in w = e^x for x <= top (x clamped to [-2000, top]): x, E, El, s (w = (E + El) s), w, w + 2 and
+    n + 2 as double-doubles."""
+    exp_scaled, two_sum, two_prod = k.exp_scaled, k.two_sum, k.two_prod
+
+    def pieces(x):  # type: ignore[no-untyped-def]
+        xw = m.where(x <= top, m.where(x < -2000.0, -2000.0, x), 0.0)
+        e, el, s = exp_scaled(xw, 0.0)
+        w = (e + el) * s
+        q, qe = two_sum(2.0, w)
+        n, ne = two_prod(w, q)
+        dd, dde = two_sum(2.0, n)
+        return xw, e, el, s, w, q, qe, dd, dde + ne + w * qe
+
+    return k.jit(pieces)
+
+
+def _mish_t(m: Any, k: SimpleNamespace) -> Any:
+    def pieces(x):  # type: ignore[no-untyped-def]
+        """x > 2 (clamped to [2, 1000]): x, t = e^-x and delta."""
+        xt = m.where(x > 2.0, m.where(x > 1000.0, 1000.0, x), 3.0)
+        t = m.exp(-xt)
+        t2 = t * t
+        return xt, t, 2.0 * t2 / (1.0 + 2.0 * t + 2.0 * t2)
+
+    return k.jit(pieces)
+
+
+def _mish(m: Any) -> Any:
+    k = _kit(m)
+    two_prod, div2, wp, tp = k.two_prod, k.div2, _mish_w(m, k, 2.0), _mish_t(m, k)
+
+    def f(x):  # type: ignore[no-untyped-def]
+        x = x * 1.0  # see _F64
+        xw, e, el, s, _w, q, qe, dd, dde = wp(x)
+        a, ae = two_prod(xw, e)
+        nn, nne = two_prod(a, q)
+        small = div2(nn, nne + a * qe + (ae + xw * el) * q, dd, dde) * s  # x w (w + 2) / (n + 2)
+        xt, _t, delta = tp(x)
+        return m.where(x <= 2.0, small, x - xt * delta)
+
+    return f
+
+
+def _mish_grad(m: Any) -> Any:
+    k = _kit(m)
+    two_prod, two_sum, div2, square, wp, tp = k.two_prod, k.two_sum, k.div2, k.square, _mish_w(m, k, 2.0), _mish_t(m, k)
+    root = k.near_root(_MISH1, 0.2)
+
+    def f(x):  # type: ignore[no-untyped-def]
+        x = x * 1.0  # see _F64
+        # x <= 2: w [(w + 2)(n + 2) + 4x (1 + w)] / (n + 2)^2
+        xw, e, el, s, w, q, qe, dd, dde = wp(x)
+        p1, p1e = two_prod(q, dd)
+        o, oe = two_sum(1.0, w)
+        p2, p2e = two_prod(4.0 * xw, o)
+        b, be = two_sum(p1, p2)
+        be = be + p1e + q * dde + qe * dd + p2e + 4.0 * xw * oe
+        nn, nne = two_prod(e, b)
+        d2, d2e = square(dd, dde)
+        small = div2(nn, nne + e * be + el * b, d2, d2e) * s
+        # x > 2: g + x sigma(x) (1 - g^2) = 1 - delta + x delta (2 - delta) / (1 + t)
+        xt, t, delta = tp(x)
+        big = 1.0 + (xt * delta * (2.0 - delta) / (1.0 + t) - delta)
+        near, poly = root(x)
+        return m.where(near, poly, m.where(x <= 2.0, small, big))
+
+    return f
+
+
+def _mish_grad2(m: Any) -> Any:
+    k = _kit(m)
+    two_prod, two_sum, div2, cube = k.two_prod, k.two_sum, k.div2, k.cube
+    horner_step, exp_scaled, wp = k.horner_step, k.exp_scaled, _mish_w(m, k, 2.0)
+    root_a, root_b = k.near_root(_MISH2A, 0.2), k.near_root(_MISH2B, 0.2)
+
+    def f(x):  # type: ignore[no-untyped-def]
+        x = x * 1.0  # see _F64
+        # x <= 2: 4 w [2 (1 + w)(n + 2) + x R] / (n + 2)^3 with R = 2 + 2w - 3w^2 - 2w^3 = 2 + w (2 - w (3 + 2w))
+        xw, e, el, s, w, _q, _qe, dd, dde = wp(x)
+        o, oe = two_sum(1.0, w)
+        r, re = two_sum(3.0, 2.0 * w)
+        r, re = horner_step(2.0, 0.0, -w, 0.0, r, re)
+        r, re = horner_step(2.0, 0.0, w, 0.0, r, re)
+        p1, p1e = two_prod(o, dd)
+        p2, p2e = two_prod(xw, r)
+        c, ce = two_sum(2.0 * p1, p2)
+        ce = ce + 2.0 * (p1e + o * dde + oe * dd) + p2e + xw * re
+        nn, nne = two_prod(4.0 * e, c)
+        d3, d3e = cube(dd, dde)
+        small = div2(nn, nne + 4.0 * (e * ce + el * c), d3, d3e) * s
+        # x > 2, the same divided by w^6 (t = 1/w = e^-x): 4 t^2 [2 (1 + t) P + x Rt] / P^3 with P = 1 + 2t + 2t^2
+        # and Rt = 2t^3 + 2t^2 - 3t - 2 = -(2 + t (3 - t (2 + 2t))); t^2 = e^-2x scaled by s2 in the tail
+        xt = m.where(x > 2.0, m.where(x > 1000.0, 1000.0, x), 3.0)
+        t = m.exp(-xt)
+        e2, e2l, s2 = exp_scaled(-2.0 * xt, 0.0)
+        pp, ppe = two_sum(1.0, 2.0 * t)
+        t2, t2e = two_prod(t, t)
+        pp, ppe2 = two_sum(pp, 2.0 * t2)
+        ppe = ppe + ppe2 + 2.0 * t2e
+        o, oe = two_sum(1.0, t)
+        r, re = two_sum(2.0, 2.0 * t)
+        r, re = horner_step(3.0, 0.0, -t, 0.0, r, re)
+        r, re = horner_step(2.0, 0.0, t, 0.0, r, re)
+        p1, p1e = two_prod(o, pp)
+        p2, p2e = two_prod(-xt, r)
+        c, ce = two_sum(2.0 * p1, p2)
+        ce = ce + 2.0 * (p1e + o * ppe + oe * pp) + p2e - xt * re
+        nn, nne = two_prod(4.0 * e2, c)
+        d3, d3e = cube(pp, ppe)
+        big = div2(nn, nne + 4.0 * (e2 * ce + e2l * c), d3, d3e) * s2
+        near_a, poly_a = root_a(x)
+        near_b, poly_b = root_b(x)
+        return m.where(near_a, poly_a, m.where(near_b, poly_b, m.where(x <= 2.0, small, big)))
+
+    return f
+
+
+mish = activation(
+    Spec(
+        name="mish",
+        summary="Mish: x tanh(softplus(x)), a smooth, non-monotonic relu.",
+        f=Formula(_mish, r"x \tanh\bigl(\operatorname{sp}(x)\bigr), \quad \operatorname{sp}(x) = \log(1 + e^{x})"),
+        grad=Formula(
+            _mish_grad,
+            r"\tanh\bigl(\operatorname{sp}(x)\bigr)"
+            r" + x\, \sigma(x) \operatorname{sech}^2\bigl(\operatorname{sp}(x)\bigr)",
+        ),
+        grad2=Formula(
+            _mish_grad2,
+            r"\sigma(x) \operatorname{sech}^2\bigl(\operatorname{sp}(x)\bigr) \Bigl(2 + x\,\bigl(1 - \sigma(x)\bigr)"
+            r" - 2 x\, \sigma(x) \tanh\bigl(\operatorname{sp}(x)\bigr)\Bigr)",
+        ),
+        reference="https://pytorch.org/docs/stable/generated/torch.nn.Mish.html",
+    )
+)
+
+
+# --- telu -------------------------------------------------------------------------------------------------------
+# u = e^x. For f'' (and f' for x > 0), sech^2(u) = 4 e^-2u / (1 + e^-2u)^2 loses 2u ulps when u is rounded, so u
+# is computed as a double-double there (``exp_dd``).
+
+
+def _telu_u(m: Any, k: SimpleNamespace, double: bool) -> Any:
+    """u = e^x as (x clamped to [-2000, 6.6], uh, ul, s) with (uh + ul) s = u, scaled in the far tail; with ``double``
+    a double-double for -2 <= x <= 6.6 (f'' needs it: sech^2 u loses 2u ulps when u is rounded)."""
+    exp_scaled, exp_dd = k.exp_scaled, k.exp_dd
+
+    def u_of(x):  # type: ignore[no-untyped-def]
+        xc = m.where(x < -2000.0, -2000.0, m.where(x > 6.6, 6.6, x))
+        e, el, s = exp_scaled(xc, 0.0)
+        if not double:
+            return xc, e, el, s
+        dh, dl = exp_dd(xc)
+        dd = xc >= -2.0
+        return xc, m.where(dd, dh, e), m.where(dd, dl, el), s
+
+    return k.jit(u_of)
+
+
+def _telu(m: Any) -> Any:
+    k = _kit(m)
+    two_prod, two_sum, div2, cf, terms, u_of = k.two_prod, k.two_sum, k.div2, k.cf, k.terms, _telu_u(m, k, False)
+
+    def f(x):  # type: ignore[no-untyped-def]
+        x = x * 1.0  # see _F64
+        xc, uh, ul, s = u_of(x)
+        u = (uh + ul) * s
+        # x <= 0 (u <= 1): x u D / (D + u^2) with Lambert's continued fraction D (see tanh_small)
+        u2, u2e = two_prod(u, u)
+        dd = cf(u2)
+        a, ae = two_prod(xc, uh)
+        nn, nne = two_prod(a, dd)
+        den, dene = two_sum(dd, u2)
+        small = div2(nn, nne + (ae + xc * ul) * dd, den, dene + u2e + 2.0 * u * ul * s) * s
+        # x > 0: x tanh u = x - x y with y = 1 - tanh u = 2 e^-2u / (1 + e^-2u) <= 0.24
+        e2, e2l, s2, _t2, v, vd = terms(2.0 * uh * s, 2.0 * ul * s)
+        xb = m.where(x > 0, m.where(x > 1e30, 1e30, x), 0.0)
+        big = x - xb * (2.0 * div2(e2, e2l, v, vd) * s2)
+        return m.where(x <= 0, small, big)
+
+    return f
+
+
+def _telu_grad(m: Any) -> Any:
+    k = _kit(m)
+    two_prod, two_sum, div2, terms, dsig, square, tanh_big = (
+        k.two_prod,
+        k.two_sum,
+        k.div2,
+        k.terms,
+        k.dsig,
+        k.square,
+        k.tanh_big,
+    )
+    u_of, sinhc_poly = _telu_u(m, k, True), k.sinhc_poly
+    root = k.near_root(_TELU1, 0.2)
+
+    def f(x):  # type: ignore[no-untyped-def]
+        x = x * 1.0  # see _F64
+        xc, uh, ul, s = u_of(x)
+        u = (uh + ul) * s
+        e2, e2l, s2, _t2, v, vd = terms(2.0 * uh * s, 2.0 * ul * s)  # e^-2u, and 1 + e^-2u = v + vd
+        # x <= 0: u sech^2(u) (sinh(2u)/(2u) + x) = 4 u e^-2u / (1 + e^-2u)^2 (1 + x + (2u)^2 P((2u)^2))
+        zh, zl = two_prod(2.0 * uh, 2.0 * uh)  # z = (2u)^2 = zh + zl
+        zl = zl + 8.0 * uh * ul
+        zh, zl = zh * s * s, zl * s * s
+        pz = sinhc_poly(zh)
+        o, oe = two_sum(1.0, xc)
+        b, be = two_sum(o, zh / 6.0)
+        b, be2 = two_sum(b, zl / 6.0 + zh * zh * pz)
+        be = be + be2
+        nn, nne = two_prod(4.0 * uh, b)
+        nne = nne + 4.0 * (uh * (be + oe) + ul * b)
+        ne, nee = two_prod(nn, e2)
+        p, pe = square(v, vd)
+        small = div2(ne, nee + nn * e2l + nne * e2, p, pe) * s2 * s
+        # x > 0: tanh u + x u sech^2 u = tanh u + 4 x u sigma'(2u)
+        big = tanh_big(u) + 4.0 * xc * u * dsig(e2, e2l, v, vd) * s2
+        near, poly = root(x)
+        return m.where(near, poly, m.where(x <= 0, small, big))
+
+    return f
+
+
+def _telu_grad2(m: Any) -> Any:
+    k = _kit(m)
+    two_prod, two_sum, div2, terms, square, tanh_big, tanh_small = (
+        k.two_prod,
+        k.two_sum,
+        k.div2,
+        k.terms,
+        k.square,
+        k.tanh_big,
+        k.tanh_small,
+    )
+    u_of = _telu_u(m, k, True)
+    root_a, root_b = k.near_root(_TELU2A, 0.2), k.near_root(_TELU2B, 0.2)
+
+    def f(x):  # type: ignore[no-untyped-def]
+        x = x * 1.0  # see _F64
+        # u sech^2(u) (2 + x - 2 x u tanh u) = 4 u e^-2u / (1 + e^-2u)^2 G
+        xc, uh, ul, s = u_of(x)
+        u = (uh + ul) * s
+        e2, e2l, s2, _t2, v, vd = terms(2.0 * uh * s, 2.0 * ul * s)
+        th = m.where(u < 0.55, tanh_small(m.where(u < 0.55, u, 0.0)), tanh_big(u))
+        g, ge = two_sum(2.0, xc)
+        w, we = two_prod(-2.0 * xc, uh)
+        w2, w2e = two_prod(w, th)
+        c, ce = two_sum(g, w2)
+        ce = ce + ge + w2e + (we - 2.0 * xc * ul) * th
+        nn, nne = two_prod(4.0 * uh, c)
+        nne = nne + 4.0 * (uh * ce + ul * c)
+        ne, nee = two_prod(nn, e2)
+        p, pe = square(v, vd)
+        body = div2(ne, nee + nn * e2l + nne * e2, p, pe) * s2 * s
+        near_a, poly_a = root_a(x)
+        near_b, poly_b = root_b(x)
+        return m.where(near_a, poly_a, m.where(near_b, poly_b, m.where(x > 6.6, 0.0, body)))
+
+    return f
+
+
+telu = activation(
+    Spec(
+        name="telu",
+        summary="TeLU: x tanh(exp(x)), near x for x > 0 and decaying to 0 for x << 0.",
+        f=Formula(_telu, r"x \tanh\left(e^{x}\right)"),
+        grad=Formula(_telu_grad, r"\tanh\left(e^{x}\right) + x\, e^{x} \operatorname{sech}^2\left(e^{x}\right)"),
+        grad2=Formula(
+            _telu_grad2,
+            r"e^{x} \operatorname{sech}^2\left(e^{x}\right) \left(2 + x - 2 x\, e^{x} \tanh\left(e^{x}\right)\right)",
+        ),
+        reference="https://arxiv.org/abs/2412.20269",
+    )
+)
