@@ -170,9 +170,14 @@ def _build_kit(m: Any) -> SimpleNamespace:
         s = a + b
         return s, b - (s - a)
 
+    # A Python float must be split in the compute type, not in float64: lift it to an array first.
+    lift = jit(lambda v: v) if m is _math else m.lift
+
     @jit
     def two_prod(a, b):  # type: ignore[no-untyped-def]
         """a * b = p + e exactly (|a|, |b| < 2^996, no underflow)."""
+        a = lift(a)
+        b = lift(b)
         p = a * b
         c = splitter * a
         ah = c - (c - a)

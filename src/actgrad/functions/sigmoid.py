@@ -159,20 +159,34 @@ def _build_kit(m: Any) -> SimpleNamespace:
     @jit
     def two_sum(a, b):  # type: ignore[no-untyped-def]
         """a + b = s + e exactly."""
+        a, b = keep(a), keep(b)
         s = a + b
         bb = s - a
         return s, (a - (s - bb)) + (b - bb)
 
+    like = None if m is _math else getattr(m, "_like", None)
+    if like is None:
+        keep = jit(lambda v: v)
+    else:
+        # XLA (under jax.jit) rewrites (c + b) - c to b for a constant c and fuses a product into a later sum as one
+        # fma in one place while rounding it in another: either breaks the error-free transformations below. Their
+        # operands are multiplied by a 1 that depends on the data (2 where x is NaN, where the result is NaN anyway),
+        # so no constant is left to fold and a fused product is exact.
+        one = m.where(like == like, 1.0, 2.0)
+
+        def keep(v):  # type: ignore[no-untyped-def]
+            return v * one
+
     @jit
     def split(a):  # type: ignore[no-untyped-def]
-        c = splitter * a
+        c = keep(splitter * a)
         hi = c - (c - a)
         return hi, a - hi
 
     @jit
     def two_prod(a, b):  # type: ignore[no-untyped-def]
         """a * b = p + e exactly (|a|, |b| < 2^996, no underflow)."""
-        p = a * b
+        p = keep(a * b)
         ah, al = split(a)
         bh, bl = split(b)
         return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
@@ -182,7 +196,7 @@ def _build_kit(m: Any) -> SimpleNamespace:
         """(nh + nl) / (dh + dl) as a double-double (up to a tiny second-order term); |nl| << |nh|, |dl| << |dh|."""
         q = nh / dh
         p, pe = two_prod(q, dh)
-        return q, ((((nh - p) - pe) + nl) - q * dl) / dh
+        return q, ((((keep(nh) - p) - pe) + nl) - q * dl) / dh
 
     @jit
     def div2(nh, nl, dh, dl):  # type: ignore[no-untyped-def]
@@ -212,8 +226,8 @@ def _build_kit(m: Any) -> SimpleNamespace:
         """For a = |z| >= 0 (plus a tiny correction c): t = e^-(a+c) = (E + El) s; 1 + t = u + d exactly."""
         e, el, s = exp_scaled(-a, -c)
         t = (e + el) * s
-        u = 1.0 + t
-        return e, el, s, t, u, (1.0 - u) + t
+        u, d = fast_two_sum(1.0, t)
+        return e, el, s, t, u, d
 
     @jit
     def square(u, d):  # type: ignore[no-untyped-def]
@@ -286,6 +300,7 @@ def _build_kit(m: Any) -> SimpleNamespace:
     @jit
     def fast_two_sum(a, b):  # type: ignore[no-untyped-def]
         """a + b = s + e exactly when |a| >= |b|."""
+        a, b = keep(a), keep(b)
         s = a + b
         return s, b - (s - a)
 
