@@ -32,9 +32,10 @@ def activations_table() -> str:
         spec = ag.get(name).spec
         defaults = spec.defaults
         params = ", ".join(f"`{p.describe()}`" for p in spec.params) or "-"
-        kinks = ", ".join(_g(k.location(defaults)) for k in spec.formula(1).kinks) or "-"
+        at = [k.location(defaults) for k in spec.formula(1).kinks]
+        kinks = ", ".join(_g(a) for a in at if a == a) or "-"  # a kink at NaN is absent for these parameters
         aliases = ", ".join(spec.aliases) or "-"
-        tex = spec.formula(0).tex.replace(r"\\", r"\\\\")  # markdown turns a line break's \\ into \
+        tex = spec.formula(0).tex.replace(r"\\", r"\\\\").replace("|", r"\|")  # markdown eats \ and splits on |
         rows.append(f"| `{name}` | ${tex}$ | {params} | {kinks} | {aliases} |")
     return "\n".join(rows)
 
@@ -47,6 +48,8 @@ def kinks_table() -> str:
         spec = ag.get(name).spec
         defaults = spec.defaults
         for k in spec.formula(1).kinks:
+            if k.location(defaults) != k.location(defaults):
+                continue  # absent for these parameters
             values = " | ".join(_g(k.value(c, defaults)) for c in CONVENTIONS)
             rows.append(f"| `{name}` | {_g(k.location(defaults))} | {values} |")
     return "\n".join(rows)
