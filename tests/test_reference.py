@@ -13,6 +13,11 @@ from reference import REFERENCES, Ref, RefKink, kink_value, one_sided_slopes
 
 import actgrad as ag
 
+#: float32 and float64 against mpmath (half types: exhaustively against the float64 result, below); random points
+#: per regime on top of the edge values (benchmarks/accuracy.py sweeps thousands more for docs/ACCURACY.md).
+PRECISE = [np.dtype(np.float32), np.dtype(np.float64)]
+N_RANDOM = 24
+
 CASES = [(name, params) for name in ag.names() for params in REFERENCES[name].param_sets]
 CASE_IDS = [f"{name}-{'-'.join(f'{k}={v}' for k, v in p.items()) or 'default'}" for name, p in CASES]
 
@@ -76,22 +81,24 @@ def _errors(name: str, order: int | str, x: np.ndarray, ours: np.ndarray, params
 
 @pytest.mark.parametrize(("name", "params"), CASES, ids=CASE_IDS)
 @pytest.mark.parametrize("order", [0, 1, 2])
-def test_values_match_mpmath(name: str, params: dict[str, Any], order: int, float_dtype: np.dtype) -> None:
+@pytest.mark.parametrize("dtype", PRECISE, ids=str)
+def test_values_match_mpmath(name: str, params: dict[str, Any], order: int, dtype: np.dtype) -> None:
     ref = REFERENCES[name]
-    x = edge_values(float_dtype, _kink_points(ref, params))
+    x = edge_values(dtype, _kink_points(ref, params), n_random=N_RANDOM)
     ours = _method(ag.get(name), order)(x, **params)
-    assert ours.dtype == float_dtype and ours.shape == x.shape
+    assert ours.dtype == dtype and ours.shape == x.shape
     err = _errors(name, order, x, ours, params)
     worst = int(np.argmax(err))
     assert err[worst] <= ref.budget[order], f"x={x[worst]!r}: got {ours[worst]!r}, error {err[worst]} ulp"
 
 
 @pytest.mark.parametrize(("name", "params"), CASES, ids=CASE_IDS)
-def test_parameter_derivatives_match_mpmath(name: str, params: dict[str, Any], float_dtype: np.dtype) -> None:
+@pytest.mark.parametrize("dtype", PRECISE, ids=str)
+def test_parameter_derivatives_match_mpmath(name: str, params: dict[str, Any], dtype: np.dtype) -> None:
     ref = REFERENCES[name]
     act = ag.get(name)
     assert set(act.spec.wrt) == set(ref.wrt)
-    x = edge_values(float_dtype, _kink_points(ref, params))
+    x = edge_values(dtype, _kink_points(ref, params), n_random=N_RANDOM)
     for pname in ref.wrt:
         ours = act.grad(x, wrt=pname, **params)
         err = _errors(name, pname, x, ours, params)
@@ -126,23 +133,24 @@ def _points_at(k: RefKink, params: dict[str, Any], dtype: np.dtype) -> np.ndarra
 
 @pytest.mark.parametrize(("name", "params"), CASES, ids=CASE_IDS)
 @pytest.mark.parametrize("convention", ag.CONVENTIONS)
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES, ids=str)
 def test_every_kink_under_every_convention(
-    name: str, params: dict[str, Any], convention: str, float_dtype: np.dtype
+    name: str, params: dict[str, Any], convention: str, dtype: np.dtype
 ) -> None:
     ref = REFERENCES[name]
     act = ag.get(name)
     for order in (1, 2):
         assert len(act.spec.formula(order).kinks) == sum(k.order == order for k in ref.kinks), order
     for k in ref.kinks:
-        points = _points_at(k, params, float_dtype)
+        points = _points_at(k, params, dtype)
         if not points.size:
             continue  # the kink is not representable in this dtype
         got = _method(act, k.order)(points, kink=convention, **params)
         want = kink_value(k, convention, params)
-        assert ulp_errors(got, [want] * len(points), float_dtype).max() <= ref.budget[k.order], (k, got, want)
+        assert ulp_errors(got, [want] * len(points), dtype).max() <= ref.budget[k.order], (k, got, want)
         if k.order == 1:
             assert np.all(act.grad2(points, kink=convention, **params) == 0)  # f'' at a kink of f' is 0
-            g = np.full(points.shape, 3, float_dtype)  # the backward pass takes the same value
+            g = np.full(points.shape, 3, dtype)  # the backward pass takes the same value
             np.testing.assert_array_equal(
                 act.backward(g, points, kink=convention, **params),
                 backward_expected(act, g, points, kink=convention, **params),
