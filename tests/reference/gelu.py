@@ -85,3 +85,112 @@ REFERENCES: dict[str, Ref] = {
         jax_fn=lambda jax, approximate="none": lambda a: jax.nn.gelu(a, approximate=approximate == "tanh"),
     ),
 }
+
+
+# --- how actgrad's GELU constants were made (not used by the tests; run ``constants()`` to reproduce them) --------
+
+
+def _dd(v: Num) -> tuple[float, float]:
+    hi = float(v)
+    return hi, float(v - mpmath.mpf(hi))
+
+
+def _chebyshev(fn, n: int) -> list[Num]:  # type: ignore[no-untyped-def]
+    """Coefficients of the Chebyshev interpolant of fn on [-1, 1] at n Chebyshev nodes."""
+    theta = [mpmath.pi * (j + mpmath.mpf(1) / 2) / n for j in range(n)]
+    vals = [fn(mpmath.cos(t)) for t in theta]
+    c = [2 * mpmath.fsum(v * mpmath.cos(k * t) for v, t in zip(vals, theta, strict=True)) / n for k in range(n)]
+    c[0] /= 2
+    return c
+
+
+def _monomial_fit(fn, a: Num, b: Num, n: int) -> tuple[list[Num], Num]:  # type: ignore[no-untyped-def]
+    """Monomial coefficients (lowest degree first) of the degree n-1 Chebyshev interpolant of fn on [a, b], and its
+    maximum error on a grid."""
+    a, b = mpmath.mpf(a), mpmath.mpf(b)
+    c = _chebyshev(lambda y: fn((b - a) / 2 * y + (a + b) / 2), n)
+    alpha, beta = 2 / (b - a), -(a + b) / (b - a)  # y = alpha t + beta
+    polys: list[list[Num]] = [[mpmath.mpf(1)], [beta, alpha]]
+    for _ in range(2, n):  # T_k = 2 y T_(k-1) - T_(k-2), as polynomials in t
+        prev, prev2 = polys[-1], polys[-2]
+        nxt = [mpmath.mpf(0)] * (len(prev) + 1)
+        for i, v in enumerate(prev):
+            nxt[i] += 2 * beta * v
+            nxt[i + 1] += 2 * alpha * v
+        for i, v in enumerate(prev2):
+            nxt[i] -= v
+        polys.append(nxt)
+    mono = [mpmath.fsum(c[k] * polys[k][i] for k in range(n) if i < len(polys[k])) for i in range(n)]
+    err = max(abs(mpmath.polyval(mono[::-1], a + (b - a) * j / 400) - fn(a + (b - a) * j / 400)) for j in range(401))
+    return mono, err
+
+
+def constants() -> dict[str, object]:
+    """Recompute the constants of ``actgrad/functions/gelu.py`` (a few seconds): the Mills ratio R(u) =
+    Phi(-u)/phi(u) on [0, 4] in four pieces R(c + t) = r0 + r1 t + t^2 P(t), the Chebyshev series of h = u (1/R - u)
+    in y = 8/u - 1 for u >= 4, and the polynomials about the zeros of G'(u) = f'(-u) (both variants) and of the tanh
+    variant's G''(u) = f''(-u): G = c1 d + c2 d^2 + d^3 P(d), d = u - u0."""
+    with mpmath.workprec(240):
+
+        def mills(u: Num) -> Num:
+            return mpmath.sqrt(mpmath.pi / 2) * mpmath.exp(u * u / 2) * mpmath.erfc(u / mpmath.sqrt(2))
+
+        out: dict[str, object] = {}
+        r0s, r1s, rps = [], [], []
+        for c in map(mpmath.mpf, (0.5, 1.5, 2.5, 3.5)):
+            r0 = mills(c)
+            r1, r2 = c * r0 - 1, ((1 + c * c) * r0 - c) / 2  # R' = u R - 1, R'' = R + u R'
+
+            def tail(t: Num, c: Num = c, r0: Num = r0, r1: Num = r1, r2: Num = r2) -> Num:
+                return r2 if t == 0 else (mills(c + t) - r0 - r1 * t) / t**2
+
+            for n in range(10, 30):
+                mono, err = _monomial_fit(tail, -0.5, 0.5, n)
+                if err / 4 < mpmath.mpf(2) ** -64 * mills(c + 0.5):
+                    break
+            r0s.append(_dd(r0))
+            r1s.append(_dd(r1))
+            rps.append(tuple(float(v) for v in reversed(mono)))
+        out.update(_R0=tuple(r0s), _R1=tuple(r1s), _RP=tuple(rps))
+
+        def h(y: Num) -> Num:
+            v = (y + 1) / 2
+            if v == 0:
+                return mpmath.mpf(1)
+            u = 4 / v
+            return u / mills(u) - u * u
+
+        for n in range(16, 60, 2):
+            cheb = _chebyshev(h, n + 10)
+            if sum(abs(x) for x in cheb[n:]) < mpmath.mpf(2) ** -58:
+                break
+        out["_H"] = tuple(float(x) for x in cheb[:n])
+
+        def root(g, guess: float, lo: float, hi: float) -> tuple[object, ...]:  # type: ignore[no-untyped-def]
+            u0 = mpmath.findroot(g, guess)
+            c1, c2, c3 = (mpmath.diff(g, u0, k) / mpmath.factorial(k) for k in (1, 2, 3))
+
+            def tail(d: Num) -> Num:
+                return c3 if d == 0 else (g(u0 + d) - c1 * d - c2 * d * d) / d**3
+
+            a, b = mpmath.mpf(lo) - u0, mpmath.mpf(hi) - u0
+            for n in range(8, 40):
+                mono, err = _monomial_fit(tail, a, b, n)
+                if err * max(abs(a), abs(b)) ** 3 < mpmath.mpf(2) ** -68:
+                    break
+            return _dd(u0), _dd(c1), _dd(c2), tuple(float(v) for v in reversed(mono))
+
+        out["_G1E_ROOT"] = root(lambda u: _grad(-u), 0.75, 0.3, 1.25)
+        out["_G1T_ROOT"] = root(lambda u: _grad(-u, "tanh"), 0.75, 0.3, 1.25)
+        out["_G2T_ROOT"] = root(lambda u: _grad2(-u, "tanh"), 1.4, 1.0, 1.9)
+        kappa = mpmath.sqrt(2 / mpmath.pi)
+        out.update(
+            _SHIFT=_dd(64 * mpmath.log(2)),
+            _INV_SQRT_2PI=_dd(1 / mpmath.sqrt(2 * mpmath.pi)),
+            _KAPPA=_dd(kappa),
+            _TWO_KAPPA=_dd(2 * kappa),
+            _A=_dd(_A),
+            _A3=_dd(3 * _A),
+            _A6=_dd(6 * _A),
+        )
+        return out
