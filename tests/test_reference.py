@@ -134,9 +134,7 @@ def _points_at(k: RefKink, params: dict[str, Any], dtype: np.dtype) -> np.ndarra
 @pytest.mark.parametrize(("name", "params"), CASES, ids=CASE_IDS)
 @pytest.mark.parametrize("convention", ag.CONVENTIONS)
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES, ids=str)
-def test_every_kink_under_every_convention(
-    name: str, params: dict[str, Any], convention: str, dtype: np.dtype
-) -> None:
+def test_every_kink_under_every_convention(name: str, params: dict[str, Any], convention: str, dtype: np.dtype) -> None:
     ref = REFERENCES[name]
     act = ag.get(name)
     for order in (1, 2):

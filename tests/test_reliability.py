@@ -9,7 +9,6 @@ import sys
 import textwrap
 import threading
 import time
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -86,11 +85,6 @@ def test_eight_threads_for_ten_seconds_match_a_single_threaded_run() -> None:
 # --- processes ----------------------------------------------------------------------------------------------------
 
 
-def _square_relu_sum(seed: int) -> float:
-    x = np.random.default_rng(seed).normal(size=200_000)
-    return float(ag.relu(x).sum() + ag.relu6.grad(x).sum())
-
-
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
 def test_works_in_a_child_after_fork_once_the_parallel_kernels_ran() -> None:
     result = _run_python(
@@ -111,16 +105,32 @@ def test_works_in_a_child_after_fork_once_the_parallel_kernels_ran() -> None:
 
 
 @pytest.mark.parametrize("method", ["fork", "spawn"])
-def test_multiprocessing_fork_and_spawn(method: str) -> None:
+def test_multiprocessing_fork_and_spawn(method: str, tmp_path: Path) -> None:
     if method not in multiprocessing.get_all_start_methods():
         pytest.skip(f"no {method} here")
-    ag.relu(np.ones(10**6))  # the parent has used the parallel kernels
-    want = [_square_relu_sum(s) for s in range(4)]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # fork in a multi-threaded process (Python 3.12+)
-        with multiprocessing.get_context(method).Pool(2) as pool:
-            got = pool.map(_square_relu_sum, range(4))
-    assert got == want
+    # A fresh interpreter, so that what other tests imported (JAX warns on every fork) does not decide the outcome;
+    # a script file, so that spawned children can import its functions.
+    script = tmp_path / "pool.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import multiprocessing, numpy as np, actgrad as ag
+
+            def square_relu_sum(seed):
+                x = np.random.default_rng(seed).normal(size=200_000)
+                return float(ag.relu(x).sum() + ag.relu6.grad(x).sum())
+
+            if __name__ == "__main__":
+                ag.relu(np.ones(10**6))  # the parent has used the parallel kernels
+                want = [square_relu_sum(s) for s in range(4)]
+                with multiprocessing.get_context("{method}").Pool(2) as pool:
+                    got = pool.map(square_relu_sum, range(4))
+                print("equal", got == want)
+            """
+        )
+    )
+    result = subprocess.run([sys.executable, "-W", "error", str(script)], capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0 and "equal True" in result.stdout, result.stdout + result.stderr
 
 
 # --- caches -------------------------------------------------------------------------------------------------------

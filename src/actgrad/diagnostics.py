@@ -57,7 +57,7 @@ def dead_units(z: Any, activation: str | Activation = "relu", axis: int = 0, **p
         raise ValueError("dead_units: z must have a sample axis (got a 0-d value)")
     if not -z.ndim <= axis < z.ndim:
         raise ValueError(f"dead_units: axis {axis} is out of range for z with {z.ndim} dims")
-    shape = z.shape[:axis % z.ndim] + z.shape[axis % z.ndim + 1 :]
+    shape = z.shape[: axis % z.ndim] + z.shape[axis % z.ndim + 1 :]
     if not has_flat_regions(act, **{k: v for k, v in params.items() if not hasattr(v, "shape")}):
         act.spec.bind(params)  # bad parameters still raise
         return np.zeros(shape, bool)

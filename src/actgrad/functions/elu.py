@@ -102,7 +102,6 @@ _S_HEAD = (
 )
 
 
-
 def precision(m: Any) -> int:
     """The significant bits of the type formulas compute in with namespace ``m``: 53 for the scalar namespace (numba
     kernels compute in float64); for an array namespace, its compute dtype's (24 for JAX without x64)."""
@@ -129,7 +128,7 @@ def horner(coeffs: tuple[float, ...]) -> Any:
     for c in coeffs[1:]:
         expr = f"({expr}) * x + {c!r}"
     namespace: dict[str, Any] = {}
-    exec(f"def p(x):\n    return {expr}\n", namespace)  # noqa: S102 -- the source is made of float literals
+    exec(f"def p(x):\n    return {expr}\n", namespace)
     return namespace["p"]
 
 
@@ -139,7 +138,7 @@ def clenshaw(coeffs: tuple[float, ...]) -> Any:
     lines += [f"    b1, b2 = {c!r} + y2 * b1 - b2, b1" for c in reversed(coeffs[1:])]
     lines.append(f"    return {coeffs[0]!r} + y * b1 - b2")
     namespace: dict[str, Any] = {}
-    exec("\n".join(lines) + "\n", namespace)  # noqa: S102 -- the source is made of float literals
+    exec("\n".join(lines) + "\n", namespace)
     return namespace["p"]
 
 
@@ -405,7 +404,7 @@ def _celu_grad(m: Any, order: int) -> Any:
     exp_t, celu_t = k.exp_t, k.celu_t
 
     def f(x, alpha):  # type: ignore[no-untyped-def]
-        t, r, rem = celu_t(x, alpha)
+        t, r, _rem = celu_t(x, alpha)
         if order == 1:
             return m.where(x > 0, 1.0, exp_t(t, r, 1.0))
         return m.where(x > 0, 0.0, exp_t(t, r, 1.0) / alpha)
@@ -420,7 +419,7 @@ def _celu_dalpha(m: Any) -> Any:
     (h0, l0), (h1, l1), (h2, l2), (h3, l3), (h4, l4) = k.s_head  # the coefficients of t^0 .. t^4
 
     def f(x, alpha):  # type: ignore[no-untyped-def]
-        t, r, rem = celu_t(x, alpha)
+        t, r, _rem = celu_t(x, alpha)
         small = m.abs(t) <= 2.0
         ts = m.where(small, t, 0.0)
         sh, sl = dd_horner_step(s_tail(ts), 0.0, ts, h4, l4)

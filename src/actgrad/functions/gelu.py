@@ -52,8 +52,18 @@ _U_MAX_TANH = 30.0
 
 # Mills ratio on [c - 1/2, c + 1/2], c = 0.5, 1.5, 2.5, 3.5: R(c + t) = r0 + r1 t + t^2 P(t); r0, r1 double-doubles,
 # P's coefficients highest degree first.
-_R0 = ((0.8763644564536923, 2.6901721135929454e-17), (0.5158156382179634, -3.528415937755258e-17), (0.35426511132979366, 8.527077771281615e-18), (0.26656776896822376, -4.5084582405083935e-18))
-_R1 = ((-0.5618177717731538, 1.3450860567964727e-17), (-0.22627654267305497, 2.584912164928951e-18), (-0.11433722167551583, -6.437881187424876e-18), (-0.06701280861121685, -1.901816033964921e-18))
+_R0 = (
+    (0.8763644564536923, 2.6901721135929454e-17),
+    (0.5158156382179634, -3.528415937755258e-17),
+    (0.35426511132979366, 8.527077771281615e-18),
+    (0.26656776896822376, -4.5084582405083935e-18),
+)
+_R1 = (
+    (-0.5618177717731538, 1.3450860567964727e-17),
+    (-0.22627654267305497, 2.584912164928951e-18),
+    (-0.11433722167551583, -6.437881187424876e-18),
+    (-0.06701280861121685, -1.901816033964921e-18),
+)
 _RP = (
     (
         -1.8708610745593175e-10,
@@ -404,7 +414,7 @@ def _assemble(m: Any, order: int, parts: Any) -> Any:
 def _exact(m: Any, order: int) -> Any:
     """G(u) = -u Phi(-u), G' = Phi(-u) - u phi(u), G'' = phi(u) (2 - u^2), with Phi(-u) = phi(u) R(u)."""
     k = _kit(m)
-    two_prod, two_sum, renorm, mul2, sub2 = k.two_prod, k.two_sum, k.renorm, k.mul2, k.sub2
+    two_prod, two_sum, _renorm, mul2, sub2 = k.two_prod, k.two_sum, k.renorm, k.mul2, k.sub2
     exp_shifted, times, mills, root_poly = k.exp_shifted, k.times, k.mills, k.root_g1_exact
     ch, cl = k.inv_sqrt_2pi
     u0 = _G1E_ROOT[0][0]
@@ -440,7 +450,7 @@ def _tanh(m: Any, order: int) -> Any:
     """With e = exp(-2 y(u)) and D = 1 + e (y(u) = -y(-u) > 0 for u > 0):
     G = -u e/D, G' = e (D - 2 u y'(u)) / D^2, G'' = 4 e/D^2 (kappa (1 + 6 a u^2) - u y'(u)^2 (1 - e)/D)."""
     k = _kit(m)
-    two_prod, two_sum, renorm, mul2, div2, sub2 = k.two_prod, k.two_sum, k.renorm, k.mul2, k.div2, k.sub2
+    two_prod, two_sum, _renorm, mul2, div2, sub2 = k.two_prod, k.two_sum, k.renorm, k.mul2, k.div2, k.sub2
     exp_shifted, times, root_g1, root_g2 = k.exp_shifted, k.times, k.root_g1_tanh, k.root_g2_tanh
     (a_h, a_l), (a3_h, a3_l), (a6_h, a6_l) = k.a1, k.a3, k.a6
     k_h, k_l = k.kappa
@@ -504,7 +514,7 @@ _Y = r"y = \sqrt{2/\pi}\,(x + 0.044715 x^3)"
 gelu = activation(
     Spec(
         name="gelu",
-        summary="Gaussian error linear unit: x Phi(x) with Phi the standard normal CDF (approximate=\"tanh\": "
+        summary='Gaussian error linear unit: x Phi(x) with Phi the standard normal CDF (approximate="tanh": '
         "x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), as in PyTorch).",
         params=(
             Param(

@@ -1,17 +1,24 @@
 """The sigmoid family: sigmoid, tanh, softplus, log_sigmoid, silu, softsign, tanhshrink, mish and telu.
 
-All are smooth except softsign, whose f'' jumps at 0. Accuracy (see ``design.md``) comes from three devices shared by
-the formulas below, all written with the formula namespace only:
+All are smooth except softsign, whose f'' jumps at 0 (from 2 to -2). The formulas are written with the formula
+namespace only, branch-free, and are accurate to about 1 ulp in float64 (f'' to about 2) over the whole range, tails
+and subnormals included. The devices, shared through ``_build_kit``:
 
-- everything is built from t = e^{-|x|} (or e^{-2|x|}) in (0, 1], so nothing overflows: 1 + t, its rounding error
-  d = (1 - (1 + t)) + t, and sigma(|x|) = 1 / (1 + t), sigma(-|x|) = t / (1 + t), sigma' = t / (1 + t)^2;
+- everything is built from t = e^{-|x|} (or e^{-2|x|}) in (0, 1], so nothing overflows: 1 + t = u + d exactly, and
+  sigma(|x|) = 1 / (1 + t), sigma(-|x|) = t / (1 + t), sigma' = t / (1 + t)^2, tanh' = 4 sigma'(2x), ...;
 - a little double-double arithmetic (``two_sum``, ``two_prod`` by Veltkamp splitting, a division of double-double
-  numbers rounded once), so a quotient of a few products carries one rounding instead of five;
-- exponentials whose result may be subnormal are computed as E * 2^-128 with E = exp(a + 128 ln 2), the sum exact
-  (so subnormal results are rounded once, not amplified from a rounded subnormal exp).
+  numbers rounded once), so a quotient of several products carries one rounding instead of five;
+- exponentials whose result may be subnormal are computed as E * 2^-128 with E = exp(a + 128 ln 2), the sum exact,
+  so subnormal results are rounded once instead of amplifying a rounded subnormal exp (silu(-750) = -3 * 2^-1074);
+- where x - tanh x, 1 - e^-a, log1p and sinh(v)/v would cancel or lose digits, their series (Lambert's continued
+  fraction for tanh); softplus's beta x is carried as an exact product (its rounding would cost |beta x| ulps);
+- telu's f'' needs e^{-2u} for u = e^x to 1 ulp, so u is a double-double there (``exp_dd``);
+- where f' or f'' has a zero away from 0 (silu, mish, telu) the closed form cancels near it, and a Taylor polynomial
+  about the zero is used instead (coefficients from mpmath at 400 bits: r = findroot(f^(k), r0),
+  taylor(f^(k), r, n), n where the remainder is below 2^-60 over the window).
 
-Where f^(k) has a zero away from 0 (silu, mish, telu) the closed form cancels near it; there a Taylor polynomial
-about the zero is used (its coefficients computed once with mpmath at 400 bits).
+On the array-API path the same formulas run in the array's library; there the helpers guard against XLA's rewrites
+under ``jax.jit`` (see ``keep``) and use float32's constants where JAX computes in float32.
 """
 
 from __future__ import annotations
@@ -129,11 +136,24 @@ def _build_kit(m: Any) -> SimpleNamespace:
     ln2_hi, ln2_lo = _pair(_LN2_HI, _LN2_LO, prec - 5)
     sixth_hi, sixth_lo = _pair(_SIXTH[0], _SIXTH[1], prec)
 
+    like = None if m is _math else getattr(m, "_like", None)
+    if like is None:
+        keep = jit(lambda v: v)
+    else:
+        # XLA (under jax.jit) rewrites (c + b) - c to b for a constant c and fuses a product into a later sum as one
+        # fma in one place while rounding it in another: either breaks the error-free transformations below. Their
+        # operands are multiplied by a 1 that depends on the data (2 where x is NaN, where the result is NaN anyway),
+        # so no constant is left to fold and a fused product is exact.
+        one = m.where(like == like, 1.0, 2.0)
+
+        def keep(v):  # type: ignore[no-untyped-def]
+            return v * one
+
     def horner(coeffs: tuple[float, ...]) -> Any:
         """The polynomial with ``coeffs`` (highest degree first) in Horner form, unrolled: numba compiles a loop over
         a tuple to an indexed switch, 10x slower than straight-line code."""
-        lines = [f"acc = {coeffs[0]!r}", *(f"acc = {c!r} + y * acc" for c in coeffs[1:]), "return acc"]
-        return jit(_unrolled(m, "horner", "y", lines))
+        lines = [f"acc = {coeffs[0]!r}", *(f"acc = {c!r} + keep(y * acc)" for c in coeffs[1:]), "return acc"]
+        return jit(_unrolled(m, "horner", "y", lines, keep=keep))
 
     atanh_poly, expm1_poly, exp_tail_poly = horner(_ATANH), horner(_EXPM1), horner(_EXP_TAIL)
     sinhc_poly = horner(_SINHC[:-1])
@@ -163,19 +183,6 @@ def _build_kit(m: Any) -> SimpleNamespace:
         s = a + b
         bb = s - a
         return s, (a - (s - bb)) + (b - bb)
-
-    like = None if m is _math else getattr(m, "_like", None)
-    if like is None:
-        keep = jit(lambda v: v)
-    else:
-        # XLA (under jax.jit) rewrites (c + b) - c to b for a constant c and fuses a product into a later sum as one
-        # fma in one place while rounding it in another: either breaks the error-free transformations below. Their
-        # operands are multiplied by a 1 that depends on the data (2 where x is NaN, where the result is NaN anyway),
-        # so no constant is left to fold and a fused product is exact.
-        one = m.where(like == like, 1.0, 2.0)
-
-        def keep(v):  # type: ignore[no-untyped-def]
-            return v * one
 
     @jit
     def split(a):  # type: ignore[no-untyped-def]
@@ -290,10 +297,10 @@ def _build_kit(m: Any) -> SimpleNamespace:
         @jit
         def at(x):  # type: ignore[no-untyped-def]
             near = m.abs(x - r_hi) < width
-            yh = m.where(near, x, r_hi) - r_hi  # exact near the root
+            yh = keep(m.where(near, x, r_hi) - r_hi)  # exact near the root
             y = yh - r_lo
             p, pe = two_prod(c1_hi, yh)
-            return near, p + (pe - c1_hi * r_lo + c1_lo * y + y * (y * tail(y)))
+            return near, p + (pe - keep(c1_hi * r_lo) + keep(c1_lo * y) + keep(y * keep(y * tail(y))))
 
         return at
 
@@ -349,9 +356,9 @@ def _pair(hi: float, lo: float, bits: int) -> tuple[float, float]:
     return head, (hi - head) + lo
 
 
-def _unrolled(m: Any, name: str, args: str, lines: list[str]) -> Any:
-    """A function made from straight-line source (``m`` in its scope)."""
-    scope: dict[str, Any] = {"m": m}
+def _unrolled(m: Any, name: str, args: str, lines: list[str], **scope: Any) -> Any:
+    """A function made from straight-line source (``m`` and ``scope`` in its scope)."""
+    scope["m"] = m
     exec(f"def {name}({args}):\n" + "".join(f"    {line}\n" for line in lines), scope)
     return scope[name]
 
