@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit
 from numba.extending import overload
 
@@ -69,8 +70,9 @@ def copysign(x, y):  # type: ignore[no-untyped-def]
 
 @njit(inline="always")
 def widen(x):  # type: ignore[no-untyped-def]
-    """``x`` as float64 (kernels compute in float64 and round once at the end)."""
-    return float(x)
+    """``x`` as float64 (kernels compute in float64 and round once at the end). Not ``float(x)``: numba types
+    that as the argument's own type, so a float32 kernel would compute in float32."""
+    return np.float64(x)
 
 
 @njit(inline="always")

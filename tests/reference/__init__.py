@@ -34,8 +34,10 @@ class RefKink:
     at: Callable[..., Num]
     left: Callable[..., Num]
     right: Callable[..., Num]
-    torch: str  # which one-sided limit PyTorch's autograd returns
-    jax: str
+    #: which one-sided limit PyTorch's autograd returns ("left", "right", "mean"), or the value it returns when it
+    #: is none of them (a function of the parameters)
+    torch: str | Callable[..., Num]
+    jax: str | Callable[..., Num]
     order: int = 1  # the derivative that jumps here (1: f', 2: f'')
 
 
@@ -56,6 +58,8 @@ class Ref:
 def kink_value(kink: RefKink, convention: str, params: dict[str, Any]) -> Num:
     """The derivative at a kink under a convention, from the one-sided limits."""
     side = {"torch": kink.torch, "jax": kink.jax}.get(convention, convention)
+    if callable(side):
+        return mpmath.mpf(side(**params))
     left, right = mpmath.mpf(kink.left(**params)), mpmath.mpf(kink.right(**params))
     return {"left": left, "right": right, "mean": (left + right) / 2}[side]
 
