@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import actgrad as ag
-from actgrad._registry import CONVENTIONS
+from actgrad._registry import CONVENTIONS, Spec
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -26,32 +26,33 @@ def _g(v: float) -> str:
     return f"{v:g}"
 
 
+def _kinks(spec: Spec) -> list[tuple[int, ag.Kink]]:
+    """(order, kink) of f' and f'' under default parameters (a kink at NaN is absent for these parameters)."""
+    return [(order, k) for order in (1, 2) for k in spec.formula(order).kinks_at(spec.defaults)]
+
+
 def activations_table() -> str:
-    rows = ["| name | f(x) | parameters | kinks of f' | aliases |", "|---|---|---|---|---|"]
+    rows = ["| name | f(x) | parameters | kinks | aliases |", "|---|---|---|---|---|"]
     for name in ag.names():
         spec = ag.get(name).spec
-        defaults = spec.defaults
         params = ", ".join(f"`{p.describe()}`" for p in spec.params) or "-"
-        at = [k.location(defaults) for k in spec.formula(1).kinks]
-        kinks = ", ".join(_g(a) for a in at if a == a) or "-"  # a kink at NaN is absent for these parameters
+        kinks = ", ".join(_g(k.location(spec.defaults)) + ("" if order == 1 else " (f'')") for order, k in _kinks(spec))
         aliases = ", ".join(spec.aliases) or "-"
         tex = spec.formula(0).tex.replace(r"\\", r"\\\\").replace("|", r"\|")  # markdown eats \ and splits on |
-        rows.append(f"| `{name}` | ${tex}$ | {params} | {kinks} | {aliases} |")
+        rows.append(f"| `{name}` | ${tex}$ | {params} | {kinks or '-'} | {aliases} |")
     return "\n".join(rows)
 
 
 def kinks_table() -> str:
-    """f' at every kink (default parameters) under every convention."""
-    head = "| activation | kink at | " + " | ".join(f'`"{c}"`' for c in CONVENTIONS) + " |"
-    rows = [head, "|---|---:|" + "---:|" * len(CONVENTIONS)]
+    """f' (and f'' where f'' jumps) at every kink, default parameters, under every convention."""
+    head = "| activation | derivative | kink at | " + " | ".join(f'`"{c}"`' for c in CONVENTIONS) + " |"
+    rows = [head, "|---|---|---:|" + "---:|" * len(CONVENTIONS)]
     for name in ag.names():
         spec = ag.get(name).spec
-        defaults = spec.defaults
-        for k in spec.formula(1).kinks:
-            if k.location(defaults) != k.location(defaults):
-                continue  # absent for these parameters
-            values = " | ".join(_g(k.value(c, defaults)) for c in CONVENTIONS)
-            rows.append(f"| `{name}` | {_g(k.location(defaults))} | {values} |")
+        for order, k in _kinks(spec):
+            values = " | ".join(_g(k.value(c, spec.defaults)) for c in CONVENTIONS)
+            derivative = "f'" if order == 1 else "f''"
+            rows.append(f"| `{name}` | {derivative} | {_g(k.location(spec.defaults))} | {values} |")
     return "\n".join(rows)
 
 

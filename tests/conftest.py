@@ -140,3 +140,8 @@ def sample_names(names: Sequence[str]) -> list[Any]:
 @pytest.fixture(params=FLOAT_DTYPES, ids=lambda d: d.name)
 def float_dtype(request: pytest.FixtureRequest) -> np.dtype:
     return request.param  # type: ignore[no-any-return]
+
+
+def example_params(act: Any) -> dict[str, Any]:
+    """Values for an activation's required parameters (threshold's ``threshold`` and ``value``): their examples."""
+    return {p.name: p.shown for p in act.spec.params if p.default is None}

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import FLOAT_DTYPES, assert_same, edge_arrays, edge_values, sample_names
+from conftest import FLOAT_DTYPES, assert_same, edge_arrays, edge_values, example_params, sample_names
 
 import actgrad as ag
 
@@ -16,14 +16,15 @@ NAMES = ag.names()
 
 
 def _ops(act: ag.Activation) -> dict[str, Callable[..., Any]]:
-    """Every entry point as a function of x (backward with a fixed, non-trivial g)."""
+    """Every entry point as a function of x (backward with a fixed, non-trivial g), required parameters given."""
+    need = example_params(act)
     return {
-        "f": act,
-        "grad": act.grad,
-        "grad2": act.grad2,
-        "backward": lambda x, **kw: act.backward(np.full(np.shape(x), 1.5, np.asarray(x).dtype), x, **kw),
-        "value": lambda x, **kw: act.value_and_grad(x, **kw)[0],
-        "vgrad": lambda x, **kw: act.value_and_grad(x, **kw)[1],
+        "f": lambda x, **kw: act(x, **need, **kw),
+        "grad": lambda x, **kw: act.grad(x, **need, **kw),
+        "grad2": lambda x, **kw: act.grad2(x, **need, **kw),
+        "backward": lambda x, **kw: act.backward(np.full(np.shape(x), 1.5, np.asarray(x).dtype), x, **need, **kw),
+        "value": lambda x, **kw: act.value_and_grad(x, **need, **kw)[0],
+        "vgrad": lambda x, **kw: act.value_and_grad(x, **need, **kw)[1],
     }
 
 
@@ -48,11 +49,12 @@ def test_every_layout_gives_the_contiguous_result(name: str, op: str, float_dtyp
 @pytest.mark.parametrize("name", NAMES)
 def test_value_and_grad_and_backward_agree_with_the_separate_calls(name: str, float_dtype: np.dtype) -> None:
     act = ag.get(name)
+    need = example_params(act)
     x = edge_values(float_dtype, kinks=(0.0, 6.0))
     for kink in ag.CONVENTIONS:
-        value, grad = act.value_and_grad(x, kink=kink)
-        assert_same(value, act(x))
-        assert_same(grad, act.grad(x, kink=kink))
+        value, grad = act.value_and_grad(x, kink=kink, **need)
+        assert_same(value, act(x, **need))
+        assert_same(grad, act.grad(x, kink=kink, **need))
 
 
 @pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64, np.uint16, np.bool_])

@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import edge_values
-from reference import EXACT, REFERENCES
+from conftest import edge_values, example_params
+from reference import EXACT, REFERENCES, kinks_at
 
 import actgrad as ag
 
@@ -22,7 +22,7 @@ DTYPES = [np.float32, np.float64]
 def _points(dtype: type, name: str, params: dict[str, float], subnormals: bool = True) -> np.ndarray:
     """Edge values where the frameworks are right: finite, not near overflow, and (for XLA on the CPU, which
     flushes subnormals to zero) optionally without subnormals."""
-    kinks = [float(k.at(**params)) for k in REFERENCES[name].kinks]
+    kinks = [float(k.at(**params)) for k in kinks_at(REFERENCES[name], params)]
     x = edge_values(np.dtype(dtype), kinks)
     keep = np.isfinite(x) & (np.abs(x) < 1e30)
     if not subnormals:
@@ -30,36 +30,62 @@ def _points(dtype: type, name: str, params: dict[str, float], subnormals: bool =
     return x[keep]
 
 
-def _within_one_ulp(ours: np.ndarray, theirs: np.ndarray, ulps: float = 1) -> None:
-    """Equal, or ``ulps`` ulp apart (frameworks multiply by float32(s) where we round s*x once from float64)."""
+def _within_one_ulp(ours: np.ndarray, theirs: np.ndarray, ulps: float = 1, tiny: float = 0.0) -> None:
+    """Equal, or ``ulps`` ulp apart (frameworks multiply by float32(s) where we round s*x once from float64), or
+    both within ``tiny`` of 0."""
     ours, theirs = np.asarray(ours), np.asarray(theirs)
     diff = np.abs(ours.astype(np.float64) - theirs.astype(np.float64))
-    assert np.all(diff <= ulps * np.spacing(np.abs(theirs)).astype(np.float64)), np.max(diff)
+    ok = (diff <= ulps * np.spacing(np.abs(theirs)).astype(np.float64)) | (np.maximum(abs(ours), abs(theirs)) <= tiny)
+    assert np.all(ok), np.max(diff)
 
 
 def _paths_agree(name: str, xp_result: np.ndarray, numpy_result: np.ndarray) -> None:
     """The array-API path and the NumPy kernels each stay within the budget of the truth, so within twice it of
-    each other (they use different libraries' exp, erf, ...)."""
-    _within_one_ulp(xp_result, numpy_result, ulps=max(1, 2 * max(REFERENCES[name].budget)))
+    each other (they use different libraries' exp, erf, ...). XLA on the CPU flushes subnormal results to 0."""
+    tiny = float(np.finfo(np.asarray(numpy_result).dtype).smallest_normal)
+    _within_one_ulp(xp_result, numpy_result, ulps=max(1, 2 * max(REFERENCES[name].budget)), tiny=tiny)
 
 
-#: Relative tolerance against a framework's smooth functions, on moderate inputs (|x| <= 20): frameworks lose a
-#: few ulps (and more in the tails, which docs/ACCURACY.md measures); we are within 2-4 ulp of the truth.
-_SMOOTH_RTOL = {np.dtype(np.float32): 2e-5, np.dtype(np.float64): 1e-12}
+#: Relative tolerance against a framework's smooth functions evaluated in float64, on moderate inputs (|x| <= 20):
+#: we are within 2-4 ulp of the truth, frameworks lose up to ~1e6 ulp in float64 where a formula cancels (mish f'',
+#: softplus with beta; docs/ACCURACY.md measures it). A different definition or convention differs by far more.
+_SMOOTH_RTOL = {np.dtype(np.float32): 1e-6, np.dtype(np.float64): 1e-9}
 
 
-def _agree(name: str, params: dict, x: np.ndarray, ours: np.ndarray, theirs: np.ndarray, order: int) -> None:
-    """Our values against a framework's: piecewise-linear functions bit for bit (values within 1 ulp), smooth ones
-    within a few ulps on moderate inputs and bit for bit at every kink (that is what a convention promises)."""
+def _kink_locations(name: str, params: dict, order: int) -> list[float]:
+    return [float(k.at(**params)) for k in kinks_at(REFERENCES[name], params) if k.order <= order]
+
+
+def _agree(
+    name: str, params: dict, x: np.ndarray, ours: np.ndarray, theirs: np.ndarray, order: int, computed: type
+) -> None:
+    """Our values against a framework's (computed in dtype ``computed``): at every kink bit for bit (that is what a
+    convention promises); elsewhere piecewise-linear functions bit for bit (values within 1 ulp), smooth ones
+    within a relative tolerance on moderate inputs.
+
+    Points a few ulps of ``computed`` away from a kink are left out: there the framework's own rounding (of x + 3
+    in hard_sigmoid, say) may land on the kink, which is a property of its formula, not of the derivative."""
     ref = REFERENCES[name]
+    with np.errstate(over="ignore"):  # a float64 result beyond float32's range becomes inf, as ours does
+        theirs = np.asarray(theirs).astype(ours.dtype)
+    locations = np.array(_kink_locations(name, params, order), np.float64)
+    at_kink = np.isin(x, locations)
+    np.testing.assert_array_equal(ours[at_kink], theirs[at_kink])
+    gap = np.abs(x.astype(np.float64)[:, None] - locations[None, :]) if locations.size else np.full((x.size, 1), np.inf)
+    near = np.any(gap <= 8 * np.spacing(np.abs(locations).astype(computed)).astype(np.float64), axis=1) & ~at_kink
+    away = ~at_kink & ~near
     if ref.budget == EXACT:
-        (_within_one_ulp if order == 0 else np.testing.assert_array_equal)(ours, theirs)
+        (_within_one_ulp if order == 0 else np.testing.assert_array_equal)(ours[away], theirs[away])
         return
-    kinks = np.isin(x, [float(k.at(**params)) for k in ref.kinks if k.order <= order])
-    np.testing.assert_array_equal(ours[kinks], theirs[kinks])
-    moderate = ~kinks & (np.abs(x) <= 20)
+    moderate = away & (np.abs(x) <= 20)
     tol = _SMOOTH_RTOL[x.dtype]
     np.testing.assert_allclose(ours[moderate], theirs[moderate], rtol=tol, atol=tol * 1e-3)
+
+
+def _framework_dtype(name: str, dtype: type) -> type:
+    """Smooth functions are compared with the framework's float64 results (its float32 ones lose more than we
+    do); piecewise-linear ones in the dtype itself, bit for bit."""
+    return dtype if REFERENCES[name].budget == EXACT else np.float64
 
 
 # --- PyTorch --------------------------------------------------------------------------------------------------
@@ -78,34 +104,41 @@ def test_torch_autograd_first_and_second_derivative(torch: Any, name: str, param
         pytest.skip(f"PyTorch has no {name}")
     fn = REFERENCES[name].torch_fn(torch, **params)  # type: ignore[misc]
     x = _points(dtype, name, params)
-    t = torch.tensor(x, requires_grad=True)
+    computed = _framework_dtype(name, dtype)
+    t = torch.tensor(x.astype(computed), requires_grad=True)
     y = fn(t)
     (g1,) = torch.autograd.grad(y.sum(), t, create_graph=True)
-    g2 = torch.autograd.grad(g1.sum(), t, allow_unused=True)[0] if g1.requires_grad else None
-    _agree(name, params, x, act(x, **params), y.detach().numpy(), 0)
-    _agree(name, params, x, act.grad(x, **params), g1.detach().numpy(), 1)  # kink="torch"
-    want2 = np.zeros_like(x) if g2 is None else g2.numpy()
-    _agree(name, params, x, act.grad2(x, **params), want2, 2)
+    try:
+        g2 = torch.autograd.grad(g1.sum(), t, allow_unused=True)[0] if g1.requires_grad else None
+    except RuntimeError as error:  # hardsigmoid: "derivative for aten::hardsigmoid_backward is not implemented"
+        assert "not implemented" in str(error)
+        g2 = torch.full_like(t, np.nan)
+    _agree(name, params, x, act(x, **params), y.detach().numpy(), 0, computed)
+    _agree(name, params, x, act.grad(x, **params), g1.detach().numpy(), 1, computed)  # kink="torch"
+    if g2 is None or not torch.isnan(g2).all():
+        want2 = np.zeros_like(x) if g2 is None else g2.numpy()
+        _agree(name, params, x, act.grad2(x, **params), want2, 2, computed)
     # the fused backward against torch's with a random upstream gradient
     g = np.random.default_rng(0).normal(size=x.shape).astype(dtype)
-    gx = torch.autograd.grad(fn(t), t, torch.tensor(g))[0].numpy()
-    _agree(name, params, x, act.backward(g, x, **params), gx, 0)
+    gx = torch.autograd.grad(fn(t), t, torch.tensor(g.astype(computed)))[0].numpy()
+    _agree(name, params, x, act.backward(g, x, **params), gx, 0, computed)
 
 
 @pytest.mark.parametrize("name", ag.names())
 def test_torch_tensors_in_torch_tensors_out(torch: Any, name: str) -> None:
     act = ag.get(name)
+    need = example_params(act)
     for dtype in (torch.float32, torch.float64, torch.float16, torch.bfloat16):
         x = torch.linspace(-8, 8, 65, dtype=dtype)
         xn = x.float().numpy() if dtype in (torch.float16, torch.bfloat16) else x.numpy()
-        for op, ref in ((act, act), (act.grad, act.grad), (act.grad2, act.grad2)):
-            got = op(x)
+        for op in (act, act.grad, act.grad2):
+            got = op(x, **need)
             assert isinstance(got, torch.Tensor) and got.dtype == dtype and got.shape == x.shape
-            want = ref(xn)
+            want = op(xn, **need)
             _paths_agree(name, got.float().numpy(), torch.tensor(want).to(dtype).float().numpy())
-        got = act.backward(torch.ones_like(x), x)
+        got = act.backward(torch.ones_like(x), x, **need)
         assert got.dtype == dtype
-    assert act.grad(torch.tensor([1, -2, 3])).dtype == torch.float64  # integers promote to float64
+    assert act.grad(torch.tensor([1, -2, 3]), **need).dtype == torch.float64  # integers promote to float64
 
 
 def test_torch_requires_grad_keeps_the_graph(torch: Any) -> None:
@@ -149,31 +182,33 @@ def test_jax_grad_first_and_second_derivative(jax: Any, name: str, params: dict,
     x = _points(dtype, name, params, subnormals=False)
     fx = np.abs(act(x, **params))
     x = x[(fx == 0) | (fx >= np.finfo(dtype).smallest_normal)]  # nor subnormal results
-    with jax.enable_x64(dtype == np.float64):
-        xj = jax.numpy.asarray(x)
-        assert xj.dtype == dtype
+    computed = _framework_dtype(name, dtype)
+    with jax.enable_x64(computed == np.float64):
+        xj = jax.numpy.asarray(x.astype(computed))
+        assert xj.dtype == computed
         y = np.asarray(fn(xj))
         g1 = np.asarray(jax.vmap(jax.grad(fn))(xj))
         g2 = np.asarray(jax.vmap(jax.grad(jax.grad(fn)))(xj))
-    _agree(name, params, x, act(x, **params), y, 0)
-    _agree(name, params, x, act.grad(x, kink="jax", **params), g1, 1)
-    _agree(name, params, x, act.grad2(x, kink="jax", **params), g2, 2)
+    _agree(name, params, x, act(x, **params), y, 0, computed)
+    _agree(name, params, x, act.grad(x, kink="jax", **params), g1, 1, computed)
+    _agree(name, params, x, act.grad2(x, kink="jax", **params), g2, 2, computed)
 
 
 @pytest.mark.parametrize("name", ag.names())
 def test_jax_arrays_in_jax_arrays_out_also_under_jit(jax: Any, name: str) -> None:
     act = ag.get(name)
+    need = example_params(act)
     jnp = jax.numpy
     x = jnp.linspace(-8, 8, 65, dtype=jnp.float32)
     for op in (act, act.grad, act.grad2):
-        eager = op(x)
-        jitted = jax.jit(op)(x)
+        eager = op(x, **need)
+        jitted = jax.jit(lambda a, op=op: op(a, **need))(x)
         assert isinstance(eager, jax.Array) and eager.dtype == jnp.float32
-        _paths_agree(name, np.asarray(eager), op(np.asarray(x)))
-        np.testing.assert_array_equal(np.asarray(jitted), np.asarray(eager))
-    assert act.grad(jnp.asarray([1, 2])).dtype == jnp.float32  # no float64 without x64
+        _paths_agree(name, np.asarray(eager), op(np.asarray(x), **need))
+        _paths_agree(name, np.asarray(jitted), np.asarray(eager))  # XLA may fuse a product into a sum under jit
+    assert act.grad(jnp.asarray([1, 2]), **need).dtype == jnp.float32  # no float64 without x64
     with jax.enable_x64(True):
-        assert act.grad(jnp.asarray([1, 2])).dtype == jnp.float64
+        assert act.grad(jnp.asarray([1, 2]), **need).dtype == jnp.float64
 
 
 # --- array_api_strict -----------------------------------------------------------------------------------------
@@ -183,16 +218,17 @@ def test_jax_arrays_in_jax_arrays_out_also_under_jit(jax: Any, name: str) -> Non
 def test_array_api_strict(name: str) -> None:
     xps = pytest.importorskip("array_api_strict")
     act = ag.get(name)
+    need = example_params(act)
     xn = np.linspace(-8, 8, 65)
     x = xps.asarray(xn)
     for kink in ag.CONVENTIONS:
-        got = act.grad(x, kink=kink)
+        got = act.grad(x, kink=kink, **need)
         assert type(got) is type(x) and got.dtype == xps.float64
-        _paths_agree(name, np.asarray(got), act.grad(xn, kink=kink))
-    _paths_agree(name, np.asarray(act(x)), act(xn))
-    _paths_agree(name, np.asarray(act.backward(x, x)), act.backward(xn, xn))
-    v, g = act.value_and_grad(x)
-    _paths_agree(name, np.asarray(v), act(xn))
-    _paths_agree(name, np.asarray(g), act.grad(xn))
-    nan = act.grad(xps.asarray([float("nan")]))
+        _paths_agree(name, np.asarray(got), act.grad(xn, kink=kink, **need))
+    _paths_agree(name, np.asarray(act(x, **need)), act(xn, **need))
+    _paths_agree(name, np.asarray(act.backward(x, x, **need)), act.backward(xn, xn, **need))
+    v, g = act.value_and_grad(x, **need)
+    _paths_agree(name, np.asarray(v), act(xn, **need))
+    _paths_agree(name, np.asarray(g), act.grad(xn, **need))
+    nan = act.grad(xps.asarray([float("nan")]), **need)
     assert np.isnan(np.asarray(nan)[0])

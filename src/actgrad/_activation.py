@@ -121,7 +121,7 @@ def _docstring(spec: Spec) -> str:
         lines += [f"Derivative with respect to ``{pname}`` (``wrt={pname!r}``): :math:`{tex}`", ""]
     defaults = spec.defaults
     for label, order in (("f'", 1), ("f''", 2)):
-        for k in spec.formula(order).kinks:
+        for k in spec.formula(order).kinks_at(defaults):
             at = k.location(defaults)
             vals = ", ".join(f"{c}={k.value(c, defaults):g}" for c in CONVENTIONS)
             lines.append(f"Kink of {label} at x = {at:g} (default parameters): {vals}.")

@@ -162,6 +162,11 @@ class Formula:
     tex: str
     kinks: tuple[Kink, ...] = ()
 
+    def kinks_at(self, params: tuple[float, ...]) -> list[Kink]:
+        """The kinks that exist under these (numeric) parameters: a kink placed at NaN exists only for other values
+        (squareplus has one at 0 when b = 0)."""
+        return [k for k in self.kinks if not math.isnan(k.location(params))]
+
 
 #: A formula, or one formula per option of the spec's choice parameter.
 Variants = Formula | Mapping[str, Formula]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -81,11 +82,16 @@ def _list(args: argparse.Namespace) -> None:
             [
                 name,
                 ", ".join(p.describe() for p in spec.params) or "-",
-                ", ".join(_num(k.location(spec.defaults)) for k in spec.formula(1).kinks) or "-",
+                ", ".join(
+                    _num(k.location(spec.defaults)) + ("" if order == 1 else " (f'')")
+                    for order in (1, 2)
+                    for k in spec.formula(order).kinks_at(spec.defaults)
+                )
+                or "-",
                 ", ".join(spec.aliases) or "-",
             ]
         )
-    print(_table(["name", "parameters", "kinks of f' at x", "aliases"], rows))
+    print(_table(["name", "parameters", "kinks at x", "aliases"], rows))
 
 
 def _show(args: argparse.Namespace) -> None:
@@ -109,7 +115,7 @@ def _show(args: argparse.Namespace) -> None:
     kink_rows = [
         [f"f{_PRIMES[o]}", _num(k.location(pt)), *(_num(k.value(c, pt)) for c in CONVENTIONS)]
         for o in (1, 2)
-        for k in spec.formula(o, variant).kinks
+        for k in spec.formula(o, variant).kinks_at(pt)
     ]
     if kink_rows:
         out += ["", "kinks (value there under each convention):", _table(["of", "x", *CONVENTIONS], kink_rows, "  ")]
@@ -237,6 +243,9 @@ def main(argv: list[str] | None = None) -> int:
         message = str(exc.args[0]) if exc.args else str(exc)
     except (_Error, ValueError, ImportError, NotImplementedError) as exc:
         message = str(exc)
+    except BrokenPipeError:  # the reader went away (``actgrad list | head``): not an error of ours
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 -- so that the interpreter's final flush does not fail
+        return 0
     else:
         return 0
     print(f"actgrad: error: {message}", file=sys.stderr)

@@ -55,6 +55,12 @@ class Ref:
     jax_fn: Callable[..., Any] | None = None  # (jax, **params) -> callable
 
 
+def kinks_at(ref: Ref, params: dict[str, Any]) -> list[RefKink]:
+    """The kinks that exist for these parameters (a kink whose location is NaN exists for other parameters only:
+    squareplus has one at 0 when b = 0)."""
+    return [k for k in ref.kinks if not mpmath.isnan(mpmath.mpf(k.at(**params)))]
+
+
 def kink_value(kink: RefKink, convention: str, params: dict[str, Any]) -> Num:
     """The derivative at a kink under a convention, from the one-sided limits."""
     side = {"torch": kink.torch, "jax": kink.jax}.get(convention, convention)
