@@ -218,6 +218,31 @@ def test_bad_parameters() -> None:
         ag.relu(x, negative_slope=0.1)
 
 
+@pytest.mark.parametrize(
+    ("name", "params", "message"),
+    [
+        ("gelu", {"approximate": "fast"}, "parameter 'approximate' must be one of 'none', 'tanh', got 'fast'"),
+        ("hard_tanh", {"min_val": 2.0, "max_val": 1.0}, "needs min_val <= max_val (got min_val=2.0, max_val=1.0)"),
+        ("hard_shrink", {"lambd": -1.0}, "parameter 'lambd' must be >= 0, got -1.0"),
+        ("soft_shrink", {"lambd": -0.5}, "parameter 'lambd' must be >= 0, got -0.5"),
+        ("softplus", {"beta": 0.0}, "parameter 'beta' must be > 0, got 0.0"),
+        ("squareplus", {"b": -1.0}, "parameter 'b' must be >= 0, got -1.0"),
+        ("celu", {"alpha": 0.0}, "parameter 'alpha' must not be 0"),
+        ("elu", {"alpha": float("nan")}, "parameter 'alpha' must be finite, got nan"),
+    ],
+)
+def test_bad_family_parameters_are_named(name: str, params: dict[str, Any], message: str) -> None:
+    act = ag.get(name)
+    for call in (act, act.grad, act.grad2):
+        with pytest.raises(ValueError, match=re.escape(f"{name}: {message}")):
+            call(np.zeros(2), **params)
+
+
+def test_a_missing_required_parameter_is_named() -> None:
+    with pytest.raises(TypeError, match="threshold: missing required parameter 'value'"):
+        ag.threshold(np.zeros(2), threshold=1.0)
+
+
 def test_bad_kink_and_wrt() -> None:
     valid = "'torch', 'jax', 'left', 'right', 'mean'"
     for kink in ("pytorch", None, 0):

@@ -59,9 +59,9 @@ def _kink_locations(name: str, params: dict, order: int) -> list[float]:
 def _agree(
     name: str, params: dict, x: np.ndarray, ours: np.ndarray, theirs: np.ndarray, order: int, computed: type
 ) -> None:
-    """Our values against a framework's (computed in dtype ``computed``): at every kink bit for bit (that is what a
-    convention promises); elsewhere piecewise-linear functions bit for bit (values within 1 ulp), smooth ones
-    within a relative tolerance on moderate inputs.
+    """Our values against a framework's (computed in dtype ``computed``): at every kink bit for bit, as a convention
+    promises (within the double rounding of a product when ``computed`` is wider); elsewhere piecewise-linear
+    functions bit for bit (values within 1 ulp), smooth ones within a relative tolerance on moderate inputs.
 
     Points a few ulps of ``computed`` away from a kink are left out: there the framework's own rounding (of x + 3
     in hard_sigmoid, say) may land on the kink, which is a property of its formula, not of the derivative."""
@@ -70,12 +70,18 @@ def _agree(
         theirs = np.asarray(theirs).astype(ours.dtype)
     locations = np.array(_kink_locations(name, params, order), np.float64)
     at_kink = np.isin(x, locations)
-    np.testing.assert_array_equal(ours[at_kink], theirs[at_kink])
+    if computed == ours.dtype:
+        np.testing.assert_array_equal(ours[at_kink], theirs[at_kink])
+    else:  # g * f' rounded once from float64, ours is the product of float32 values: 1 ulp apart at most
+        _within_one_ulp(ours[at_kink], theirs[at_kink])
     gap = np.abs(x.astype(np.float64)[:, None] - locations[None, :]) if locations.size else np.full((x.size, 1), np.inf)
     near = np.any(gap <= 8 * np.spacing(np.abs(locations).astype(computed)).astype(np.float64), axis=1) & ~at_kink
     away = ~at_kink & ~near
     if ref.budget == EXACT:
-        (_within_one_ulp if order == 0 else np.testing.assert_array_equal)(ours[away], theirs[away])
+        if order == 0:
+            _within_one_ulp(ours[away], theirs[away])
+        else:  # PyTorch's float64 hardsigmoid backward multiplies by float32(1/6): 3e-8 off
+            np.testing.assert_allclose(ours[away], theirs[away], rtol=6e-8, atol=0)
         return
     moderate = away & (np.abs(x) <= 20)
     tol = _SMOOTH_RTOL[x.dtype]
@@ -121,7 +127,7 @@ def test_torch_autograd_first_and_second_derivative(torch: Any, name: str, param
     # the fused backward against torch's with a random upstream gradient
     g = np.random.default_rng(0).normal(size=x.shape).astype(dtype)
     gx = torch.autograd.grad(fn(t), t, torch.tensor(g.astype(computed)))[0].numpy()
-    _agree(name, params, x, act.backward(g, x, **params), gx, 0, computed)
+    _agree(name, params, x, act.backward(g, x, **params), gx, 1, computed)
 
 
 @pytest.mark.parametrize("name", ag.names())
