@@ -54,7 +54,9 @@ def scalar(formula: Formula) -> Callable[..., Any]:
     """The compiled scalar function ``s(x, params, kink_positions, kink_values)`` of one formula."""
     if formula.expr is None:
         raise NotImplementedError("this derivative was not defined (actgrad.define(..., grad2=...) defines f'')")
-    core = njit(formula.expr(_math))
+    # Inlined into the loops by LLVM (forceinline), so that they vectorize; with numpy's error model, as division
+    # checks would keep them from vectorizing.
+    core = njit(forceinline=True, **_NJIT_OPTIONS)(formula.expr(_math))
     where, astype_like, widen = _math.where, _math.astype_like, _math.widen
 
     def s(x, params, kpos, kval):  # type: ignore[no-untyped-def]
