@@ -4,7 +4,8 @@
     python scripts/readme.py --check    # exit 1 if README.md is stale (the tests run this)
 
 Sections sit between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->`` markers: ``activations`` and ``kinks`` are
-made from the registry; ``bench`` is copied from ``benchmarks/SUMMARY.md`` (written by ``benchmarks/run.py``).
+made from the registry; ``bench`` is copied from ``benchmarks/SUMMARY.md`` (written by ``benchmarks/run.py``) and
+``accuracy`` is the summary of ``docs/ACCURACY.md`` (written by ``benchmarks/accuracy.py``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from actgrad._registry import CONVENTIONS, Spec
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 SUMMARY = ROOT / "benchmarks" / "SUMMARY.md"
+ACCURACY = ROOT / "docs" / "ACCURACY.md"
 
 
 def _g(v: float) -> str:
@@ -62,6 +64,15 @@ def bench_section() -> str:
     return SUMMARY.read_text().strip()
 
 
+def accuracy_section() -> str:
+    """The generation line and the bold summary of docs/ACCURACY.md."""
+    if not ACCURACY.exists():
+        return "_Run `python benchmarks/accuracy.py` to produce the report._"
+    lines = ACCURACY.read_text().splitlines()
+    keep = [line for line in lines if line.startswith(("Generated ", "**actgrad passes"))]
+    return "\n\n".join(keep)
+
+
 def render(text: str, sections: dict[str, str]) -> str:
     for name, body in sections.items():
         pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)", re.S)
@@ -82,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         if stale:
             print("README.md is stale: run python scripts/readme.py", file=sys.stderr)
         return int(stale)
-    README.write_text(render(text, {**registry_sections, "bench": bench_section()}))
+    README.write_text(render(text, {**registry_sections, "bench": bench_section(), "accuracy": accuracy_section()}))
     return 0
 
 
