@@ -158,6 +158,50 @@ def test_unwritable_caches_still_give_correct_results(tmp_path: Path, where: str
     assert result.returncode == 0 and "ok" in result.stdout, result.stderr
 
 
+_CACHE_CHECK = """
+    import warnings, numpy as np, actgrad as ag
+    from actgrad._cache import CacheWarning
+    x = np.linspace(-8, 8, 101)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ok = np.array_equal(ag.relu6(x), np.clip(x, 0, 6))
+        ok &= np.allclose(ag.sigmoid(x), 1 / (1 + np.exp(-x)), rtol=1e-15, atol=0)
+        ok &= np.allclose(ag.sigmoid.grad(x[::2]), np.exp(-x[::2]) / (1 + np.exp(-x[::2])) ** 2, rtol=1e-14, atol=0)
+    cache_warnings = [w for w in caught if issubclass(w.category, CacheWarning)]
+    other = [str(w.message) for w in caught if not issubclass(w.category, CacheWarning)]
+    print("ok" if ok else "WRONG", len(cache_warnings), other)
+"""
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage"])
+def test_a_damaged_cache_recompiles_warns_once_and_heals(tmp_path: Path, damage: str) -> None:
+    env = {"NUMBA_CACHE_DIR": str(tmp_path)}
+    first = _run_python(_CACHE_CHECK, env=env)
+    assert first.stdout.split() == ["ok", "0", "[]"], first.stdout + first.stderr
+    files = [p for p in tmp_path.rglob("*") if p.suffix in (".nbi", ".nbc")]
+    assert any(p.suffix == ".nbc" for p in files), "nothing was cached"
+    for path in files:
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2] if damage == "truncated" else os.urandom(len(data)))
+    second = _run_python(_CACHE_CHECK, env=env)
+    assert second.stdout.split()[:2] in (["ok", "0"], ["ok", "1"]), second.stdout + second.stderr
+    third = _run_python(_CACHE_CHECK, env=env)  # the damaged entries were replaced
+    assert third.stdout.split() == ["ok", "0", "[]"], third.stdout + third.stderr
+
+
+def test_a_warm_cache_is_used_by_the_next_process(tmp_path: Path) -> None:
+    env = {"NUMBA_CACHE_DIR": str(tmp_path)}
+    code = """
+        import time, numpy as np, actgrad as ag
+        t = time.perf_counter()
+        ag.sigmoid(np.ones(10))
+        print(round(time.perf_counter() - t, 3))
+    """
+    cold = float(_run_python(code, env=env).stdout)
+    warm = float(_run_python(code, env=env).stdout)
+    assert warm < cold / 2, (cold, warm)
+
+
 # --- memory -------------------------------------------------------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import array_api_compat
 import numpy as np
 
-from . import _dispatch, _kernels
+from . import _cache, _dispatch, _kernels
 from ._registry import CONVENTIONS, Spec, kink_args, register
 
 _FAST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -133,7 +133,10 @@ def _docstring(spec: Spec) -> str:
     return "\n".join(lines)
 
 
-def activation(spec: Spec) -> Activation:
-    """Make the public callable for ``spec`` (a class of its own, so ``help()`` shows its math) and register it."""
+def activation(spec: Spec, *, cached: bool = True) -> Activation:
+    """Make the public callable for ``spec`` (a class of its own, so ``help()`` shows its math) and register it;
+    ``cached``: its compiled kernels are kept on disk (built-ins; not user formulas, which have no stable name)."""
+    if cached:
+        _cache.name_formulas(spec)
     cls = type(spec.name, (Activation,), {"__doc__": _docstring(spec), "__module__": "actgrad"})
     return register(cls(spec))

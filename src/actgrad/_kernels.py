@@ -2,8 +2,8 @@
 
 Each :class:`~actgrad._registry.Formula` compiles to a scalar function (formula + kink values + NaN guard, rounded
 once to the input's type); three loop templates (unary, fused backward, fused value-and-grad) wrap scalar functions
-into a serial and a parallel kernel. Nothing compiles at import: a kernel is built on first use and numba
-specializes it per dtype and layout.
+into a serial and a parallel kernel. Nothing compiles at import: a kernel is built on first use, numba specializes
+it per dtype and layout, and the machine code is cached on disk for the next process (:mod:`actgrad._cache`).
 
 Concurrency: numba's parallel backends may not be entered by two threads at once (the workqueue layer aborts the
 process). The parallel kernels run under a lock taken without blocking; a caller that finds it held runs the serial
@@ -24,7 +24,7 @@ from typing import Any
 
 from numba import njit, prange
 
-from . import _math
+from . import _cache, _math
 from ._registry import Formula
 
 #: Below this many elements the serial kernel is faster than the parallel one (thread wake-up costs ~2 us).
@@ -97,9 +97,11 @@ def _pair(s0: Callable[..., Any], s1: Callable[..., Any]) -> Callable[..., None]
 class Kernel:
     """A serial and a parallel build of one loop; :meth:`run` picks by size and by who else is running."""
 
-    def __init__(self, loop: Callable[..., None]) -> None:
+    def __init__(self, loop: Callable[..., None], key: str | None) -> None:
         self._serial = njit(**_NJIT_OPTIONS)(loop)
         self._parallel = njit(parallel=True, **_NJIT_OPTIONS)(loop)
+        _cache.enable(self._serial, key and f"serial:{key}")
+        _cache.enable(self._parallel, key and f"parallel:{key}")
 
     def run(self, size: int, *args: Any) -> None:
         global _parallel_started
@@ -117,16 +119,16 @@ class Kernel:
 @functools.cache
 def unary(formula: Formula) -> Kernel:
     """``out = formula(x)``."""
-    return Kernel(_unary(scalar(formula)))
+    return Kernel(_unary(scalar(formula)), _cache.kernel_key("unary", (formula,)))
 
 
 @functools.cache
 def backward(formula: Formula) -> Kernel:
     """``out = g * formula(x)`` in one pass."""
-    return Kernel(_backward(scalar(formula)))
+    return Kernel(_backward(scalar(formula)), _cache.kernel_key("backward", (formula,)))
 
 
 @functools.cache
 def pair(first: Formula, second: Formula) -> Kernel:
     """``out0, out1 = first(x), second(x)`` in one pass."""
-    return Kernel(_pair(scalar(first), scalar(second)))
+    return Kernel(_pair(scalar(first), scalar(second)), _cache.kernel_key("pair", (first, second)))

@@ -1,0 +1,109 @@
+"""The on-disk cache of compiled kernels: numba's cache files, keyed by what a kernel computes.
+
+numba's own cache (``cache=True``) keys a closure by pickling its cell contents; our loops close over dispatchers,
+which pickle with a per-process id, so that key would never match in another process. Here a kernel of a built-in
+activation is keyed by its kind (unary, backward, pair), the names of its formulas (``gelu:1:tanh`` is f' of
+``gelu(approximate="tanh")``), a hash of actgrad's own source files, and numba's usual signature and CPU key; numba's
+index also records its version. Formulas of user activations (``actgrad.define``) have no name and are not cached.
+
+Where the files go is numba's choice: ``NUMBA_CACHE_DIR`` when set, else ``__pycache__`` next to the package when
+it is writable, else a per-user directory. No cache problem reaches the caller: when a directory is unwritable or a
+file is corrupt or truncated, the kernel compiles as if there were no cache and one :class:`CacheWarning` per
+process says why.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from numba.core.caching import FunctionCache
+
+from ._registry import Formula, Spec
+
+#: The name of every built-in formula (shared formula objects, such as a zero f'', keep the first name given).
+_NAMES: dict[Formula, str] = {}
+_warned = False
+
+
+class CacheWarning(RuntimeWarning):
+    """The kernel cache could not be read or written; kernels compile in memory instead (slower start-up only)."""
+
+
+def name_formulas(spec: Spec) -> None:
+    """Give every formula of a built-in spec its cache name (``name:order[:variant]``, order 0, 1, 2 or a
+    parameter)."""
+    for order in (0, 1, 2, *spec.wrt):
+        chosen = spec.wrt[order] if isinstance(order, str) else (spec.f, spec.grad, spec.grad2)[order]
+        variants = chosen.items() if not isinstance(chosen, Formula) else [(None, chosen)]
+        for variant, formula in variants:
+            _NAMES.setdefault(formula, f"{spec.name}:{order}" + (f":{variant}" if variant else ""))
+
+
+def kernel_key(kind: str, formulas: tuple[Formula, ...]) -> str | None:
+    """The cache key of a kernel over these formulas, or None when one of them has no name."""
+    names = [_NAMES.get(f) for f in formulas]
+    if None in names:
+        return None
+    return f"{kind}({'+'.join(names)})@{_source_hash()}"  # type: ignore[arg-type]
+
+
+@functools.cache
+def _source_hash() -> str:
+    """A hash of actgrad's Python sources: an edited formula, kernel or math function invalidates every entry."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class _KeyedCache(FunctionCache):
+    """numba's function cache with our key, and with every failure turned into a cache miss."""
+
+    def __init__(self, py_func: Callable[..., Any], key: str) -> None:
+        self._key = key
+        super().__init__(py_func)
+
+    def _index_key(self, sig: Any, codegen: Any) -> tuple[Any, ...]:
+        return (sig, codegen.magic_tuple(), self._key)
+
+    def load_overload(self, sig: Any, target_context: Any) -> Any:
+        try:
+            return super().load_overload(sig, target_context)
+        except Exception as exc:  # a corrupt, truncated or unreadable file: compile instead
+            _warn_once(f"could not read the kernel cache ({type(exc).__name__}: {exc})")
+            with contextlib.suppress(Exception):
+                self.flush()  # an empty index, so that this compilation's save starts the cache afresh
+            return None
+
+    def save_overload(self, sig: Any, data: Any) -> None:
+        try:
+            super().save_overload(sig, data)
+        except Exception as exc:  # an unwritable directory, a full disk
+            _warn_once(f"could not write the kernel cache ({type(exc).__name__}: {exc})")
+
+
+def enable(dispatcher: Any, key: str | None) -> None:
+    """Cache ``dispatcher``'s compiled code on disk under ``key`` (nothing when ``key`` is None)."""
+    if key is None:
+        return
+    try:
+        dispatcher._cache = _KeyedCache(dispatcher.py_func, key)
+    except Exception as exc:  # no usable cache directory at all
+        _warn_once(f"no usable kernel cache directory ({type(exc).__name__}: {exc})")
+
+
+def _warn_once(message: str) -> None:
+    global _warned
+    if _warned:
+        return
+    _warned = True
+    # Under -W error the warning is raised: a cache problem must still not fail the call.
+    with contextlib.suppress(Warning):
+        warnings.warn(f"actgrad: {message}; kernels compile in memory instead", CacheWarning, stacklevel=2)
