@@ -144,7 +144,7 @@ def clenshaw(coeffs: tuple[float, ...]) -> Any:
 
 def _build_kit(m: Any) -> SimpleNamespace:
     """The helpers for namespace ``m``: compiled by numba for the scalar namespace, plain functions for arrays."""
-    jit = njit(inline="always") if m is _math else (lambda fn: fn)
+    jit = njit(forceinline=True, error_model="numpy") if m is _math else (lambda fn: fn)
     # Constants as floats in closures (numba materializes a global tuple on every call that indexes it), split for
     # the compute type's precision (Veltkamp's splitter 2^ceil(p/2) + 1: 2^27 + 1 for float64).
     p = precision(m)

@@ -41,7 +41,7 @@ _ZERO = Formula(lambda m: lambda x, *params: 0.0, r"0")
 
 def _jit(m, fn):  # type: ignore[no-untyped-def]
     """A helper as the namespace needs it: compiled (inlined) for the scalar kernels, plain for arrays."""
-    return njit(inline="always")(fn) if m is _math else fn
+    return njit(forceinline=True, error_model="numpy")(fn) if m is _math else fn
 
 
 def _double(m):  # type: ignore[no-untyped-def]

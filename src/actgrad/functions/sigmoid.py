@@ -124,7 +124,7 @@ _SINHC = (9.183689863795546e-29, 6.446950284384474e-26, 3.868170170630684e-23, 1
 
 def _build_kit(m: Any) -> SimpleNamespace:
     """The helpers for namespace ``m``: compiled by numba for the scalar namespace, plain functions for arrays."""
-    jit = njit(inline="always") if m is _math else (lambda fn: fn)
+    jit = njit(forceinline=True, error_model="numpy") if m is _math else (lambda fn: fn)
     prec = 53 if m is _math else _precision(m)
     splitter = 2.0 ** ((prec + 1) // 2) + 1.0  # Veltkamp's: 2^27 + 1 for float64
     if prec == 53:
