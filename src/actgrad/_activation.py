@@ -10,7 +10,11 @@ import numpy as np
 from . import _cache, _dispatch, _kernels
 from ._registry import CONVENTIONS, Spec, kink_args, register
 
-_FAST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+#: Memoized plans per activation (distinct parameter values and conventions seen); beyond, plans are not kept.
+_MAX_PLANS = 256
+#: "The short path does not apply."
+_SLOW = object()
 
 
 class Activation:
@@ -27,9 +31,9 @@ class Activation:
         self.spec = spec
         self.__name__ = self.__qualname__ = spec.name
         self._owner = f"actgrad.{spec.name}"
-        f = spec.formula(0)
-        self._plain = (_kernels.unary(f), kink_args(f, (), "torch")) if not spec.params else None
         self._per_channel = any(p.per_channel for p in spec.params)
+        #: (kernel, its trailing arguments) per (method, order, convention, parameters): see :meth:`_plan`.
+        self._plans: dict[tuple[Any, ...], tuple[_kernels.Kernel, tuple[Any, ...]]] = {}
 
     def __repr__(self) -> str:
         params = ", ".join(p.describe() for p in self.spec.params)
@@ -41,28 +45,21 @@ class Activation:
 
     def __call__(self, x: Any, *, out: Any = None, **params: Any) -> Any:
         """f(x)."""
-        plain = self._plain
-        if (
-            plain is not None
-            and out is None
-            and not params
-            and type(x) is np.ndarray
-            and x.dtype in _FAST_DTYPES
-            and x.flags.c_contiguous
-            and x.ndim
-        ):
-            res = np.empty_like(x)
-            kpos, kval = plain[1]
-            plain[0].run(x.size, x.reshape(-1), res.reshape(-1), (), kpos, kval)
+        if (res := self._short("unary", 0, "torch", params, (x,), out)) is not _SLOW:
             return res
         return self._unary(0, x, params, "torch", out)
 
     def grad(self, x: Any, *, kink: str = "torch", wrt: str | None = None, out: Any = None, **params: Any) -> Any:
         """f'(x), or the derivative with respect to parameter ``wrt``; ``kink`` picks the value at kinks."""
-        return self._unary(1 if wrt is None else wrt, x, params, kink, out)
+        order = 1 if wrt is None else wrt
+        if (res := self._short("unary", order, kink, params, (x,), out)) is not _SLOW:
+            return res
+        return self._unary(order, x, params, kink, out)
 
     def grad2(self, x: Any, *, kink: str = "torch", out: Any = None, **params: Any) -> Any:
         """f''(x); ``kink`` picks the value at kinks of f' (where f'' is stated in the docs)."""
+        if (res := self._short("unary", 2, kink, params, (x,), out)) is not _SLOW:
+            return res
         return self._unary(2, x, params, kink, out)
 
     def backward(
@@ -70,9 +67,11 @@ class Activation:
     ) -> Any:
         """g * f'(x) in one fused pass (g and x broadcast together); with ``wrt``, g * df/d(param), and for a
         per-channel parameter that summed over everything but the channel axis (the parameter's gradient)."""
+        channel = next((p for p in self.spec.params if p.name == wrt and p.per_channel), None)
+        if channel is None and (res := self._short("backward", wrt or 1, kink, params, (g, x), out)) is not _SLOW:
+            return res
         values, variant = self._bind(params, x)
         formula = self.spec.formula(1 if wrt is None else wrt, variant)
-        channel = next((p for p in self.spec.params if p.name == wrt and p.per_channel), None)
         if channel is None:
             return _dispatch.backward(self._owner, formula, g, x, values, kink, out)
         if out is not None:
@@ -84,9 +83,75 @@ class Activation:
 
     def value_and_grad(self, x: Any, *, kink: str = "torch", out: Any = None, **params: Any) -> tuple[Any, Any]:
         """(f(x), f'(x)) in one pass; ``out`` is a pair of arrays."""
+        if out is None and (res := self._short("pair", 1, kink, params, (x,), None)) is not _SLOW:
+            return res  # type: ignore[no-any-return]
         values, variant = self._bind(params, x)
         f, grad = self.spec.formula(0, variant), self.spec.formula(1, variant)
         return _dispatch.pair(self._owner, f, grad, x, values, kink, out)
+
+    def _short(
+        self, method: str, order: int | str, kink: str, params: dict[str, Any], inputs: tuple[Any, ...], out: Any
+    ) -> Any:
+        """The short path, for native float32/float64 C-ordered arrays of one shape and dtype (and an ``out=`` of
+        the same kind that is one of them or shares no memory with them): the memoized kernel, no conversion, no
+        dispatch. ``_SLOW`` when it does not apply, and the general path decides (and reports errors)."""
+        x = inputs[-1]
+        if type(x) is not np.ndarray or (x.dtype is not _F32 and x.dtype is not _F64) or not x.ndim:
+            return _SLOW
+        if not x.flags.c_contiguous:
+            return _SLOW
+        if len(inputs) == 2:
+            g = inputs[0]
+            if type(g) is not np.ndarray or g.dtype is not x.dtype or g.shape != x.shape or not g.flags.c_contiguous:
+                return _SLOW
+        if out is not None and not (
+            type(out) is np.ndarray
+            and out.dtype is x.dtype
+            and out.shape == x.shape
+            and out.flags.c_contiguous
+            and out.flags.writeable
+            and all(out is a or not np.may_share_memory(out, a) for a in inputs)
+        ):
+            return _SLOW
+        plan = self._plan(method, order, kink, params)
+        if plan is None:
+            return _SLOW
+        kernel, args = plan
+        res = np.empty_like(x) if out is None else out
+        if method == "pair":
+            grad = np.empty_like(x)
+            kernel.run(x.size, x.reshape(-1), res.reshape(-1), grad.reshape(-1), *args)
+            return res, grad
+        kernel.run(x.size, *[a.reshape(-1) for a in inputs], res.reshape(-1), *args)
+        return res
+
+    def _plan(
+        self, method: str, order: int | str, kink: str, params: dict[str, Any]
+    ) -> tuple[_kernels.Kernel, tuple[Any, ...]] | None:
+        """(kernel, trailing arguments) for a method, memoized by its arguments; None for array parameters.
+
+        The key spells parameters by ``repr`` (-0.0 is not 0.0, True is not 1) and is stored only once the
+        parameters and ``kink`` validated, so a hit never skips a check."""
+        if not params:
+            key: tuple[Any, ...] = (method, order, kink)
+        elif all(type(v) in (float, int, str) for v in params.values()):
+            key = (method, order, kink, *[(k, repr(v)) for k, v in params.items()])
+        else:
+            return None
+        plan = self._plans.get(key)
+        if plan is not None:
+            return plan
+        values, variant = self.spec.bind(params)
+        if method == "pair":
+            formulas = (self.spec.formula(0, variant), self.spec.formula(1, variant))
+            kernel = _kernels.pair(*formulas)
+        else:
+            formulas = (self.spec.formula(order, variant),)
+            kernel = (_kernels.unary if method == "unary" else _kernels.backward)(formulas[0])
+        plan = kernel, (values, *(a for f in formulas for a in kink_args(f, values, kink)))
+        if len(self._plans) < _MAX_PLANS:
+            self._plans[key] = plan
+        return plan
 
     def _unary(self, order: int | str, x: Any, params: dict[str, Any], kink: str, out: Any) -> Any:
         values, variant = self._bind(params, x)
