@@ -245,9 +245,13 @@ def test_a_missing_required_parameter_is_named() -> None:
 
 def test_bad_kink_and_wrt() -> None:
     valid = "'torch', 'jax', 'left', 'right', 'mean'"
-    for kink in ("pytorch", None, 0):
-        with pytest.raises(ValueError, match=re.escape(f"unknown kink convention {kink!r}; valid: {valid}")):
-            ag.relu.grad(np.zeros(2), kink=kink)  # type: ignore[arg-type]
+    for kink in ("pytorch", None, 0, ["torch"]):
+        for call in (ag.relu.grad, ag.relu.grad2, lambda x, **kw: ag.relu.backward(x, x, **kw)):
+            with pytest.raises(ValueError, match=re.escape(f"unknown kink convention {kink!r}; valid: {valid}")):
+                call(np.zeros(2), kink=kink)
+    for wrt in (3, ["negative_slope"]):
+        with pytest.raises(TypeError, match=re.escape(f"wrt must be a parameter name or None, got {wrt!r}")):
+            ag.leaky_relu.grad(np.zeros(2), wrt=wrt)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="respect to 'alpha'; parameters with one: 'negative_slope'"):
         ag.leaky_relu.grad(np.zeros(2), wrt="alpha")
     with pytest.raises(ValueError, match="parameters with one: none"):

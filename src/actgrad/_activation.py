@@ -51,7 +51,7 @@ class Activation:
 
     def grad(self, x: Any, *, kink: str = "torch", wrt: str | None = None, out: Any = None, **params: Any) -> Any:
         """f'(x), or the derivative with respect to parameter ``wrt``; ``kink`` picks the value at kinks."""
-        order = 1 if wrt is None else wrt
+        order = self._order(wrt)
         if (res := self._short("unary", order, kink, params, (x,), out)) is not _SLOW:
             return res
         return self._unary(order, x, params, kink, out)
@@ -67,11 +67,12 @@ class Activation:
     ) -> Any:
         """g * f'(x) in one fused pass (g and x broadcast together); with ``wrt``, g * df/d(param), and for a
         per-channel parameter that summed over everything but the channel axis (the parameter's gradient)."""
+        order = self._order(wrt)
         channel = next((p for p in self.spec.params if p.name == wrt and p.per_channel), None)
-        if channel is None and (res := self._short("backward", wrt or 1, kink, params, (g, x), out)) is not _SLOW:
+        if channel is None and (res := self._short("backward", order, kink, params, (g, x), out)) is not _SLOW:
             return res
         values, variant = self._bind(params, x)
-        formula = self.spec.formula(1 if wrt is None else wrt, variant)
+        formula = self.spec.formula(order, variant)
         if channel is None:
             return _dispatch.backward(self._owner, formula, g, x, values, kink, out)
         if out is not None:
@@ -88,6 +89,14 @@ class Activation:
         values, variant = self._bind(params, x)
         f, grad = self.spec.formula(0, variant), self.spec.formula(1, variant)
         return _dispatch.pair(self._owner, f, grad, x, values, kink, out)
+
+    def _order(self, wrt: object) -> int | str:
+        """The formula a derivative call evaluates: 1 (f'), or the parameter named by ``wrt``."""
+        if wrt is None:
+            return 1
+        if not isinstance(wrt, str):
+            raise TypeError(f"{self._owner}: wrt must be a parameter name or None, got {wrt!r}")
+        return wrt
 
     def _short(
         self, method: str, order: int | str, kink: str, params: dict[str, Any], inputs: tuple[Any, ...], out: Any
@@ -132,6 +141,8 @@ class Activation:
 
         The key spells parameters by ``repr`` (-0.0 is not 0.0, True is not 1) and is stored only once the
         parameters and ``kink`` validated, so a hit never skips a check."""
+        if type(kink) is not str or type(order) not in (int, str):
+            return None  # the general path reports the error
         if not params:
             key: tuple[Any, ...] = (method, order, kink)
         elif all(type(v) in (float, int, str) for v in params.values()):
