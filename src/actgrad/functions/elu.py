@@ -390,10 +390,13 @@ def _celu(m: Any) -> Any:
     def f(x, alpha):  # type: ignore[no-untyped-def]
         t, r, rem = celu_t(x, alpha)
         # alpha expm1(t + r) = alpha expm1(t) + rem e^t (to first order in r)
-        eh, el = expm1_neg(m.where(t > 0, -1.0, t))
         tp = m.where(t > 0, m.where(t < 600.0, t, 600.0), 1.0)  # alpha < 0
-        eh = m.where(t > 0, m.expm1(tp), eh)
-        el = m.where(t > 0, 0.0, el)
+        eh, el = expm1_neg(m.where(t > 0, -tp, t))
+        # t > 0: expm1(t) = -e^t expm1(-t), so that no libm expm1 keeps the loop from vectorizing
+        big = m.exp(tp)
+        ph, pl = two_prod(-big, eh)
+        eh = m.where(t > 0, ph, eh)
+        el = m.where(t > 0, pl - big * el, el)
         p, pe = two_prod(alpha, eh)
         neg = p + (pe + alpha * el + rem * m.exp(m.where(t > 0, tp, t)))
         neg = m.where(t < 600.0, neg, exp_t(t, r, alpha))  # alpha e^(t + r): -alpha is negligible; may overflow

@@ -158,8 +158,23 @@ def _build_kit(m: Any) -> SimpleNamespace:
     atanh_poly, expm1_poly, exp_tail_poly = horner(_ATANH), horner(_EXPM1), horner(_EXP_TAIL)
     sinhc_poly = horner(_SINHC[:-1])
     # D(x) = 3 + x^2/(5 + x^2/(7 + ...)) (Lambert's continued fraction, tanh x = x D / (D + x^2)); for x^2 <= 1 the
-    # truncation at 21 leaves a relative error below 1e-21
-    cf = jit(_unrolled(m, "cf", "x2", ["dd = 21.0", *(f"dd = {k}.0 + x2 / dd" for k in range(19, 2, -2)), "return dd"]))
+    # truncation at 21 leaves a relative error below 1e-21. Divisions are slow and do not pipeline: the levels
+    # 21 .. 7 run as a ratio n/d (n <- k n + x^2 d, d <- n: no division, a few ulps of error), and the last two
+    # levels, which damp that error by (x^2/D)^2 < 1/100, divide.
+    cf = jit(
+        _unrolled(
+            m,
+            "cf",
+            "x2",
+            [
+                "n = 21.0",
+                "d = 1.0",
+                *(f"n, d = {k}.0 * n + x2 * d, n" for k in range(19, 6, -2)),
+                "dd = 5.0 + x2 / (n / d)",
+                "return 3.0 + x2 / dd",
+            ],
+        )
+    )
     # exp_dd's k = round(x / ln 2) and 2^k for -2 <= x <= 6.6 by comparisons (no floor or ldexp in the namespace)
     ln2_steps = jit(
         _unrolled(
