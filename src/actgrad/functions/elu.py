@@ -142,19 +142,11 @@ def clenshaw(coeffs: tuple[float, ...]) -> Any:
     return namespace["p"]
 
 
-def _build_kit(m: Any) -> SimpleNamespace:
-    """The helpers for namespace ``m``: compiled by numba for the scalar namespace, plain functions for arrays."""
+def error_free(m: Any) -> tuple[Any, Any, Any, Any]:
+    """(jit, two_sum, renorm, two_prod) for namespace ``m``: the compiler of its helpers (numba, inlined by LLVM, for
+    the scalar namespace; none for array namespaces) and the error-free transformations of double-double arithmetic.
+    """
     jit = njit(forceinline=True, error_model="numpy") if m is _math else (lambda fn: fn)
-    # Constants as floats in closures (numba materializes a global tuple on every call that indexes it), split for
-    # the compute type's precision (Veltkamp's splitter 2^ceil(p/2) + 1: 2^27 + 1 for float64).
-    p = precision(m)
-    splitter = 2.0 ** ((p + 1) // 2) + 1.0
-    shift_hi, shift_lo = split_dd(_SHIFT, p)
-    selu_scale = split_dd(_SELU_SCALE_DD, p)
-    selu_sa = split_dd(_SELU_SA_DD, p)
-    s_head = tuple(split_dd(c, p) for c in _S_HEAD)
-    expm1_p = jit(horner(_EXPM1_P))
-    s_tail = jit(horner(_S_TAIL))
 
     @jit
     def two_sum(a, b):  # type: ignore[no-untyped-def]
@@ -165,18 +157,21 @@ def _build_kit(m: Any) -> SimpleNamespace:
 
     @jit
     def renorm(a, b):  # type: ignore[no-untyped-def]
-        """(a, b) as a normalized double-double; |b| << |a| or a == 0."""
+        """(a, b) as a normalized double-double (|b| <= ulp(a)/2); |b| << |a| or a == 0."""
         s = a + b
         return s, b - (s - a)
 
-    # A Python float must be split in the compute type, not in float64: lift it to an array first.
-    lift = jit(lambda v: v) if m is _math else m.lift
+    if m is _math:  # one fused multiply-add gives the error term exactly, in one instruction that vectorizes
+        return jit, two_sum, renorm, _math.two_prod
 
-    @jit
+    # Veltkamp's splitter 2^ceil(p/2) + 1 for the compute type (2^12 + 1 for float32); a Python float must be split
+    # in the compute type, not in float64: lift it to an array first.
+    splitter = 2.0 ** ((precision(m) + 1) // 2) + 1.0
+
     def two_prod(a, b):  # type: ignore[no-untyped-def]
         """a * b = p + e exactly (|a|, |b| < 2^996, no underflow)."""
-        a = lift(a)
-        b = lift(b)
+        a = m.lift(a)
+        b = m.lift(b)
         p = a * b
         c = splitter * a
         ah = c - (c - a)
@@ -186,8 +181,21 @@ def _build_kit(m: Any) -> SimpleNamespace:
         bl = b - bh
         return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
-    if m is _math:  # one fused multiply-add gives the error term exactly, in one instruction that vectorizes
-        two_prod = _math.two_prod
+    return jit, two_sum, renorm, two_prod
+
+
+def _build_kit(m: Any) -> SimpleNamespace:
+    """The helpers for namespace ``m``: compiled by numba for the scalar namespace, plain functions for arrays."""
+    jit, two_sum, renorm, two_prod = error_free(m)
+    # Constants as floats in closures (numba materializes a global tuple on every call that indexes it), split for
+    # the compute type's precision.
+    p = precision(m)
+    shift_hi, shift_lo = split_dd(_SHIFT, p)
+    selu_scale = split_dd(_SELU_SCALE_DD, p)
+    selu_sa = split_dd(_SELU_SA_DD, p)
+    s_head = tuple(split_dd(c, p) for c in _S_HEAD)
+    expm1_p = jit(horner(_EXPM1_P))
+    s_tail = jit(horner(_S_TAIL))
 
     @jit
     def dd_horner_step(sh, sl, t, c_hi, c_lo):  # type: ignore[no-untyped-def]

@@ -28,12 +28,10 @@ import functools
 from types import SimpleNamespace
 from typing import Any
 
-from numba import njit
-
 from .. import _math
 from .._activation import activation
 from .._registry import Formula, Param, Spec
-from .elu import clenshaw, horner, precision, split_dd
+from .elu import clenshaw, error_free, horner, precision, split_dd
 
 __all__ = ["gelu"]
 
@@ -244,11 +242,10 @@ _G2T_ROOT = (
 
 def _build_kit(m: Any) -> SimpleNamespace:
     """The helpers for namespace ``m``: compiled by numba for the scalar namespace, plain functions for arrays."""
-    jit = njit(forceinline=True, error_model="numpy") if m is _math else (lambda fn: fn)
+    jit, two_sum, renorm, two_prod = error_free(m)
     # Constants as floats in closures (numba materializes a global tuple on every call that indexes it), split for
-    # the compute type's precision (Veltkamp's splitter 2^ceil(p/2) + 1: 2^27 + 1 for float64).
+    # the compute type's precision.
     p = precision(m)
-    splitter = 2.0 ** ((p + 1) // 2) + 1.0
     shift_hi, shift_lo = split_dd(_SHIFT, p)
     inv_sqrt_2pi = split_dd(_INV_SQRT_2PI, p)
     kappa = split_dd(_KAPPA, p)
@@ -256,39 +253,6 @@ def _build_kit(m: Any) -> SimpleNamespace:
     a1, a3, a6 = (split_dd(c, p) for c in (_A, _A3, _A6))
     (r00h, r00l), (r01h, r01l), (r02h, r02l), (r03h, r03l) = (split_dd(c, p) for c in _R0)
     (r10h, r10l), (r11h, r11l), (r12h, r12l), (r13h, r13l) = (split_dd(c, p) for c in _R1)
-
-    @jit
-    def two_sum(a, b):  # type: ignore[no-untyped-def]
-        """a + b = s + e exactly."""
-        s = a + b
-        bb = s - a
-        return s, (a - (s - bb)) + (b - bb)
-
-    @jit
-    def renorm(a, b):  # type: ignore[no-untyped-def]
-        """(a, b) as a normalized double-double (|b| <= ulp(a)/2); |b| << |a| or a == 0."""
-        s = a + b
-        return s, b - (s - a)
-
-    # A Python float must be split in the compute type, not in float64: lift it to an array first.
-    lift = jit(lambda v: v) if m is _math else m.lift
-
-    @jit
-    def two_prod(a, b):  # type: ignore[no-untyped-def]
-        """a * b = p + e exactly (|a|, |b| < 2^996, no underflow)."""
-        a = lift(a)
-        b = lift(b)
-        p = a * b
-        c = splitter * a
-        ah = c - (c - a)
-        al = a - ah
-        c = splitter * b
-        bh = c - (c - b)
-        bl = b - bh
-        return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
-
-    if m is _math:  # one fused multiply-add gives the error term exactly, in one instruction that vectorizes
-        two_prod = _math.two_prod
 
     @jit
     def mul2(ah, al, bh, bl):  # type: ignore[no-untyped-def]
