@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import sample_names
+from conftest import example_params, sample_names
 from reference import REFERENCES
 
 import actgrad as ag
@@ -14,15 +14,9 @@ import actgrad as ag
 NAMES = ag.names()
 
 
-def _params(name: str) -> dict[str, Any]:
-    """Default parameters, with an example value for required ones."""
-    spec = ag.get(name).spec
-    return {p.name: p.shown for p in spec.params if p.default is None}
-
-
 def _away_from_kinks(name: str, n: int = 40, seed: int = 0) -> np.ndarray:
     x = np.random.default_rng(seed).uniform(-8, 8, n)
-    params = {**ag.get(name).spec.shown({}), **_params(name)}
+    params = {**ag.get(name).spec.shown({}), **example_params(ag.get(name))}
     for k in REFERENCES[name].kinks:
         x = x[np.abs(x - float(k.at(**{p: v for p, v in params.items() if p in _ref_args(k)}))) > 1e-2]
     return x
@@ -46,7 +40,7 @@ def test_torch_module_gradcheck_and_gradgradcheck(name: str) -> None:
     import actgrad.torch as agt
 
     fn = getattr(agt, name)
-    params = _params(name)
+    params = example_params(ag.get(name))
     x = torch.tensor(_away_from_kinks(name), dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(lambda t: fn(t, **params), (x,))
     assert torch.autograd.gradgradcheck(lambda t: fn(t, **params), (x,))
@@ -60,7 +54,7 @@ def test_torch_module_honours_the_kink_convention(name: str) -> None:
     points = _kink_points(name)
     if not points.size:
         pytest.skip(f"{name} has no kinks")
-    params = _params(name)
+    params = example_params(ag.get(name))
     for kink in ag.CONVENTIONS:
         t = torch.tensor(points, dtype=torch.float64, requires_grad=True)
         (g,) = torch.autograd.grad(getattr(agt, name)(t, kink=kink, **params).sum(), t)
@@ -93,7 +87,7 @@ def test_jax_module_check_grads_to_order_2(name: str) -> None:
 
     import actgrad.jax as agj
 
-    params = _params(name)
+    params = example_params(ag.get(name))
     with jax.enable_x64(True):
         x = jax.numpy.asarray(_away_from_kinks(name))
         check_grads(lambda a: getattr(agj, name)(a, **params), (x,), order=2, modes=("fwd", "rev"))
@@ -107,7 +101,7 @@ def test_jax_module_honours_the_kink_convention_under_jit(name: str) -> None:
     points = _kink_points(name)
     if not points.size:
         pytest.skip(f"{name} has no kinks")
-    params = _params(name)
+    params = example_params(ag.get(name))
     fn = getattr(agj, name)
     with jax.enable_x64(True):
         for kink in ag.CONVENTIONS:
@@ -135,7 +129,7 @@ def _data(dtype: type = np.float32) -> np.ndarray:
 @pytest.mark.parametrize("name", sample_names(NAMES))
 def test_dask_is_lazy_keeps_chunks_and_equals_numpy_bit_for_bit(da: Any, name: str) -> None:
     act = ag.get(name)
-    params = _params(name)
+    params = example_params(ag.get(name))
     x = _data()
     g = np.random.default_rng(4).normal(size=x.shape).astype(np.float32)
     dx, dg = da.from_array(x, chunks=(64, 30)), da.from_array(g, chunks=(64, 30))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any
 
 import numpy as np
 import pytest
+from conftest import example_params
 
 import actgrad as ag
 
@@ -18,16 +18,12 @@ def _unique(stem: str) -> str:
     return f"{stem}_{next(_counter)}"
 
 
-def _params(name: str) -> dict[str, Any]:
-    return {p.name: p.shown for p in ag.get(name).spec.params if p.default is None}
-
-
 # --- dead units -----------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_dead_units_against_a_brute_force_count(name: str) -> None:
-    act, params = ag.get(name), _params(name)
+    act, params = ag.get(name), example_params(ag.get(name))
     rng = np.random.default_rng(0)
     z = rng.normal(0, 3, (50, 12))
     z[:, 3] = -np.abs(z[:, 3]) - 7  # far left: dead for relu-like units
@@ -63,7 +59,7 @@ def test_which_activations_can_die() -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_check_grad_passes_every_built_in(name: str) -> None:
     x = np.random.default_rng(1).uniform(-6, 6, 300)
-    result = ag.check_grad(name, x, **_params(name))
+    result = ag.check_grad(name, x, **example_params(ag.get(name)))
     assert result.ok, result
     assert result.checked > 250 and "ok" in repr(result)
 

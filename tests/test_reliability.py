@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import example_params
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -50,7 +51,7 @@ def test_eight_threads_for_ten_seconds_match_a_single_threaded_run() -> None:
 
     def call(name: str, op: str, x: np.ndarray) -> np.ndarray:
         act = ag.get(name)
-        kw = {p.name: p.shown for p in act.spec.params if p.default is None}
+        kw = example_params(act)
         if op == "backward":
             return act.backward(x, x, **kw)
         return act(x, **kw) if op == "f" else act.grad(x, **kw)
@@ -312,7 +313,7 @@ def test_fuzzed_calls_raise_only_documented_errors(
     name: str, method: str, x: Any, kink: Any, params: dict, use_out: bool
 ) -> None:
     act = ag.get(name)
-    params = {**{p.name: p.shown for p in act.spec.params if p.default is None}, **params}
+    params = {**example_params(act), **params}
     before = x.tobytes() if isinstance(x, np.ndarray) else None
     kw: dict[str, Any] = dict(params)
     if method != "f":
