@@ -7,10 +7,9 @@ from typing import Any
 import array_api_compat
 import numpy as np
 
-from . import _cache, _dispatch, _kernels
-from ._registry import CONVENTIONS, Spec, kink_args, register
+from . import _cache, _dispatch, _kernels, _numpy
+from ._registry import CONVENTIONS, Spec, register
 
-_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 #: Memoized plans per activation (distinct parameter values and conventions seen); beyond, plans are not kept.
 _MAX_PLANS = 256
 #: "The short path does not apply."
@@ -105,19 +104,10 @@ class Activation:
         the same kind that is one of them or shares no memory with them): the memoized kernel, no conversion, no
         dispatch. ``_SLOW`` when it does not apply, and the general path decides (and reports errors)."""
         x = inputs[-1]
-        if type(x) is not np.ndarray or (x.dtype is not _F32 and x.dtype is not _F64) or not x.ndim:
+        if type(x) is not np.ndarray or not _numpy.plain(x) or (len(inputs) == 2 and not _numpy.like(inputs[0], x)):
             return _SLOW
-        if not x.flags.c_contiguous:
-            return _SLOW
-        if len(inputs) == 2:
-            g = inputs[0]
-            if type(g) is not np.ndarray or g.dtype is not x.dtype or g.shape != x.shape or not g.flags.c_contiguous:
-                return _SLOW
         if out is not None and not (
-            type(out) is np.ndarray
-            and out.dtype is x.dtype
-            and out.shape == x.shape
-            and out.flags.c_contiguous
+            _numpy.like(out, x)
             and out.flags.writeable
             and all(out is a or not np.may_share_memory(out, a) for a in inputs)
         ):
@@ -159,7 +149,7 @@ class Activation:
         else:
             formulas = (self.spec.formula(order, variant),)
             kernel = (_kernels.unary if method == "unary" else _kernels.backward)(formulas[0])
-        plan = kernel, (values, *(a for f in formulas for a in kink_args(f, values, kink)))
+        plan = kernel, _dispatch.kernel_args(formulas, values, kink)
         if len(self._plans) < _MAX_PLANS:
             self._plans[key] = plan
         return plan

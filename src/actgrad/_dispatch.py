@@ -74,8 +74,7 @@ def _evaluate(
     if xp is None:
         arrays = [_numpy.coerce(owner, a, role) for a, role in zip(inputs, roles, strict=True)]
         if all(isinstance(p, float) for p in params):
-            args = tuple(a for f in formulas for a in kink_args(f, params, convention))
-            return _numpy.run(owner, kernel, arrays, len(formulas), out, (params, *args))
+            return _numpy.run(owner, kernel, arrays, len(formulas), out, kernel_args(formulas, params, convention))
         wide = [a.astype(np.float64) for a in arrays]  # per-channel parameters: NumPy as an array-API namespace
         values = _xp_values(owner, np_namespace, formulas, wide, params, convention)
         return _numpy.finish(owner, arrays, values, out)
@@ -85,6 +84,11 @@ def _evaluate(
     result = _xp.result_dtype(owner, xp, *inputs)
     values = [xp.astype(v, result, copy=False) for v in _xp_values(owner, xp, formulas, inputs, params, convention)]
     return values[0] if len(values) == 1 else tuple(values)
+
+
+def kernel_args(formulas: Sequence[Formula], params: tuple[float, ...], convention: str) -> tuple[Any, ...]:
+    """A kernel's arguments after its arrays: the parameters, then each formula's kink positions and values."""
+    return (params, *(a for f in formulas for a in kink_args(f, params, convention)))
 
 
 def _xp_values(

@@ -102,8 +102,14 @@ def _outs(owner: str, out: object, n: int, shape: tuple[int, ...], dtype: np.dty
     return [_check_out(owner, o, shape, dtype) for o in out]
 
 
-def _plain(a: np.ndarray) -> bool:
+def plain(a: np.ndarray) -> bool:
+    """A native float32/float64 array in C order with at least one dimension: the kernels take it as it is."""
     return (a.dtype is F32 or a.dtype is F64) and a.flags.c_contiguous and a.ndim > 0
+
+
+def like(a: object, x: np.ndarray) -> bool:
+    """``a`` is an ndarray of ``x``'s dtype and shape in C order: it runs beside a plain ``x`` as it is."""
+    return type(a) is np.ndarray and a.dtype is x.dtype and a.shape == x.shape and a.flags.c_contiguous
 
 
 def run(
@@ -119,7 +125,7 @@ def run(
     ``inputs`` are coerced arrays; several are broadcast together. Returns one result, or a tuple of ``n_out``.
     """
     x = inputs[-1]
-    if out is None and _plain(x) and all(a.dtype is x.dtype and a.shape == x.shape and _plain(a) for a in inputs):
+    if out is None and plain(x) and all(like(a, x) for a in inputs):
         # The common case, kept short: native float arrays in C order, nothing to convert.
         targets = [np.empty_like(x) for _ in range(n_out)]
         kernel.run(x.size, *[a.reshape(-1) for a in inputs], *[t.reshape(-1) for t in targets], *args)
