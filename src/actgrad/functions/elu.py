@@ -399,14 +399,14 @@ def _celu(m: Any) -> Any:
         t, r, rem = celu_t(x, alpha)
         # alpha expm1(t + r) = alpha expm1(t) + rem e^t (to first order in r)
         tp = m.where(t > 0, m.where(t < 600.0, t, 600.0), 1.0)  # alpha < 0
+        et = m.exp(m.where(t > 0, tp, t))
         eh, el = expm1_neg(m.where(t > 0, -tp, t))
         # t > 0: expm1(t) = -e^t expm1(-t), so that no libm expm1 keeps the loop from vectorizing
-        big = m.exp(tp)
-        ph, pl = two_prod(-big, eh)
+        ph, pl = two_prod(-et, eh)
         eh = m.where(t > 0, ph, eh)
-        el = m.where(t > 0, pl - big * el, el)
+        el = m.where(t > 0, pl - et * el, el)
         p, pe = two_prod(alpha, eh)
-        neg = p + (pe + alpha * el + rem * m.exp(m.where(t > 0, tp, t)))
+        neg = p + (pe + alpha * el + rem * et)
         neg = m.where(t < 600.0, neg, exp_t(t, r, alpha))  # alpha e^(t + r): -alpha is negligible; may overflow
         return m.where((x > 0) | (m.abs(t) <= 1e-150), x, neg)
 
