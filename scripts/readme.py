@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import actgrad as ag
-from actgrad._registry import CONVENTIONS, Spec
+from actgrad._registry import CONVENTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -28,17 +28,13 @@ def _g(v: float) -> str:
     return f"{v:g}"
 
 
-def _kinks(spec: Spec) -> list[tuple[int, ag.Kink]]:
-    """(order, kink) of f' and f'' under default parameters (a kink at NaN is absent for these parameters)."""
-    return [(order, k) for order in (1, 2) for k in spec.formula(order).kinks_at(spec.defaults)]
-
-
 def activations_table() -> str:
     rows = ["| name | f(x) | parameters | kinks | aliases |", "|---|---|---|---|---|"]
     for name in ag.names():
         spec = ag.get(name).spec
         params = ", ".join(f"`{p.describe()}`" for p in spec.params) or "-"
-        kinks = ", ".join(_g(k.location(spec.defaults)) + ("" if order == 1 else " (f'')") for order, k in _kinks(spec))
+        at = spec.defaults
+        kinks = ", ".join(_g(k.location(at)) + ("" if order == 1 else " (f'')") for order, k in spec.kinks_at(at))
         aliases = ", ".join(spec.aliases) or "-"
         tex = spec.formula(0).tex.replace(r"\\", r"\\\\").replace("|", r"\|")  # markdown eats \ and splits on |
         rows.append(f"| `{name}` | ${tex}$ | {params} | {kinks or '-'} | {aliases} |")
@@ -51,7 +47,7 @@ def kinks_table() -> str:
     rows = [head, "|---|---|---:|" + "---:|" * len(CONVENTIONS)]
     for name in ag.names():
         spec = ag.get(name).spec
-        for order, k in _kinks(spec):
+        for order, k in spec.kinks_at(spec.defaults):
             values = " | ".join(_g(k.value(c, spec.defaults)) for c in CONVENTIONS)
             derivative = "f'" if order == 1 else "f''"
             rows.append(f"| `{name}` | {derivative} | {_g(k.location(spec.defaults))} | {values} |")

@@ -186,11 +186,11 @@ def _docstring(spec: Spec) -> str:
         tex = spec.formula(pname).tex
         lines += [f"Derivative with respect to ``{pname}`` (``wrt={pname!r}``): :math:`{tex}`", ""]
     defaults = spec.defaults
-    for label, order in (("f'", 1), ("f''", 2)):
-        for k in spec.formula(order).kinks_at(defaults):
-            at = k.location(defaults)
-            vals = ", ".join(f"{c}={k.value(c, defaults):g}" for c in CONVENTIONS)
-            lines.append(f"Kink of {label} at x = {at:g} (default parameters): {vals}.")
+    for order, k in spec.kinks_at(defaults):
+        at = k.location(defaults)
+        vals = ", ".join(f"{c}={k.value(c, defaults):g}" for c in CONVENTIONS)
+        prime = "'" * order
+        lines.append(f"Kink of f{prime} at x = {at:g} (default parameters): {vals}.")
     if spec.aliases:
         lines += ["", "Aliases: " + ", ".join(spec.aliases) + "."]
     if spec.reference:

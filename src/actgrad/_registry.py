@@ -162,11 +162,6 @@ class Formula:
     tex: str
     kinks: tuple[Kink, ...] = ()
 
-    def kinks_at(self, params: tuple[float, ...]) -> list[Kink]:
-        """The kinks that exist under these (numeric) parameters: a kink placed at NaN exists only for other values
-        (squareplus has one at 0 when b = 0)."""
-        return [k for k in self.kinks if not math.isnan(k.location(params))]
-
 
 #: A formula, or one formula per option of the spec's choice parameter.
 Variants = Formula | Mapping[str, Formula]
@@ -189,6 +184,16 @@ class Spec:
     check: Callable[..., str | None] | None = None
     #: Where the definition comes from, for the docs.
     reference: str = ""
+
+    def kinks_at(self, params: tuple[float, ...], variant: str | None = None) -> list[tuple[int, Kink]]:
+        """(order, kink) for each kink of f' (order 1) and f'' (order 2) that exists under these numeric parameters:
+        a kink placed at NaN exists only for other values (squareplus has one at 0 when b = 0)."""
+        return [
+            (order, k)
+            for order in (1, 2)
+            for k in self.formula(order, variant).kinks
+            if not math.isnan(k.location(params))
+        ]
 
     def formula(self, order: int | str, variant: str | None = None) -> Formula:
         """The formula for a derivative order (0, 1, 2) or a parameter name, in the chosen variant."""

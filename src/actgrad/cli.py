@@ -84,8 +84,7 @@ def _list(args: argparse.Namespace) -> None:
                 ", ".join(p.describe() for p in spec.params) or "-",
                 ", ".join(
                     _num(k.location(spec.defaults)) + ("" if order == 1 else " (f'')")
-                    for order in (1, 2)
-                    for k in spec.formula(order).kinks_at(spec.defaults)
+                    for order, k in spec.kinks_at(spec.defaults)
                 )
                 or "-",
                 ", ".join(spec.aliases) or "-",
@@ -114,8 +113,7 @@ def _show(args: argparse.Namespace) -> None:
         out += [f"  d/d{name}: {spec.formula(name, variant).tex}" for name in spec.wrt]
     kink_rows = [
         [f"f{_PRIMES[o]}", _num(k.location(pt)), *(_num(k.value(c, pt)) for c in CONVENTIONS)]
-        for o in (1, 2)
-        for k in spec.formula(o, variant).kinks_at(pt)
+        for o, k in spec.kinks_at(pt, variant)
     ]
     if kink_rows:
         out += ["", "kinks (value there under each convention):", _table(["of", "x", *CONVENTIONS], kink_rows, "  ")]
