@@ -32,7 +32,6 @@ import gc
 import inspect
 import os
 import shlex
-import statistics
 import sys
 import time
 import warnings
@@ -43,6 +42,7 @@ from typing import Any
 
 import _sections
 import numpy as np
+from _timing import RoundSamples
 from run import CpuMonitor, fmt_load, fmt_n, fmt_time, machine_info
 
 import actgrad as ag
@@ -61,23 +61,13 @@ DASK_PREFERRED = ("gelu",)
 
 
 @dataclass
-class Timings:
+class Timings(RoundSamples):
     """Per-round seconds per call of each contender (by label), timed round-robin."""
 
     labels: list[str]
     samples: dict[str, list[float]] = field(default_factory=dict)
     number: int = 1
     foreign_load: float | None = None
-
-    def time(self, label: str) -> float | None:
-        s = self.samples.get(label)
-        return statistics.median(s) if s else None
-
-    def ratio(self, num: str, den: str) -> float | None:
-        a, b = self.samples.get(num), self.samples.get(den)
-        if not a or not b:
-            return None
-        return statistics.median(x / y for x, y in zip(a, b, strict=True))
 
 
 def interleave(

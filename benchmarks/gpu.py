@@ -39,7 +39,6 @@ import datetime
 import os
 import platform
 import shlex
-import statistics
 import sys
 import time
 import traceback
@@ -51,6 +50,7 @@ from typing import Any
 
 import _sections
 import numpy as np
+from _timing import RoundSamples
 
 import actgrad as ag
 from actgrad._registry import CONVENTIONS
@@ -522,7 +522,7 @@ def torch_native(torch: Any, name: str, kw: dict[str, Any], device: str) -> tupl
 
 
 @dataclass
-class Bench:
+class Bench(RoundSamples):
     name: str
     variant: str
     op: str
@@ -531,16 +531,6 @@ class Bench:
     samples: dict[str, list[float]] = field(default_factory=dict)
     note: str = ""
     rounds: int = 0
-
-    def time(self, role: str) -> float | None:
-        s = self.samples.get(role)
-        return statistics.median(s) if s else None
-
-    def ratio(self, a: str, b: str) -> float | None:
-        x, y = self.samples.get(a), self.samples.get(b)
-        if not x or not y:
-            return None
-        return statistics.median(p / q for p, q in zip(x, y, strict=True))
 
 
 def _timer(torch: Any, cuda: bool) -> Callable[[Callable[[], Any]], float]:

@@ -52,6 +52,7 @@ from typing import Any
 import _sections
 import numpy as np
 import peers
+from _timing import RoundSamples
 from naive import NAIVE
 
 import actgrad as ag
@@ -98,7 +99,7 @@ class Contender:
 
 
 @dataclass
-class Case:
+class Case(RoundSamples):
     """One (activation, op, dtype, size) measurement: per-round per-call seconds for each contender role."""
 
     name: str
@@ -115,17 +116,6 @@ class Case:
     @property
     def rounds(self) -> int:
         return len(next(iter(self.samples.values()), []))
-
-    def time(self, role: str) -> float | None:
-        s = self.samples.get(role)
-        return statistics.median(s) if s else None
-
-    def ratio(self, num: str, den: str) -> float | None:
-        """Median over rounds of time(num) / time(den)."""
-        a, b = self.samples.get(num), self.samples.get(den)
-        if not a or not b:
-            return None
-        return statistics.median(x / y for x, y in zip(a, b, strict=True))
 
     def ratio_iqr(self, num: str, den: str) -> tuple[float, float] | None:
         a, b = self.samples.get(num), self.samples.get(den)
@@ -298,7 +288,8 @@ def measure(
     # Derivatives at the kinks of f' are conventions (10^7 normal float32 samples include 1.0), and a peer computing
     # x + 1 in x's precision moves a kink by an ulp (JAX's sparse_sigmoid): not compared within 4 ulps of one.
     spec = ag.get(name).spec
-    kinks = [k.location(spec.defaults) for k in spec.formula(1).kinks_at(spec.defaults)] if op != "forward" else []
+    at = spec.defaults
+    kinks = [k.location(at) for order, k in spec.kinks_at(at) if order == 1] if op != "forward" else []
     eps = 4 * np.finfo(dtype).eps
     compared = ~np.any([np.isclose(x, k, rtol=eps, atol=eps) for k in kinks], axis=0) if kinks else slice(None)
     est = []
