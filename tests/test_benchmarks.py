@@ -1,0 +1,23 @@
+"""The benchmark runner still runs (its numbers are not checked here: speed is shown by benchmarks, not tests)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_runner_quick_writes_its_report(tmp_path: Path) -> None:
+    report = tmp_path / "results.md"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--output", str(report)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    text = report.read_text()
+    assert "## Targets" in text and "relu" in text
+    assert (tmp_path / "SUMMARY.md").exists() and (tmp_path / "ratios.png").exists()
