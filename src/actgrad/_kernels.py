@@ -2,8 +2,10 @@
 
 Each :class:`~actgrad._registry.Formula` compiles to a scalar function (formula + kink values + NaN guard, rounded
 once to the input's type); three loop templates (unary, fused backward, fused value-and-grad) wrap scalar functions
-into a serial and a parallel kernel. Nothing compiles at import: a kernel is built on first use, numba specializes
-it per dtype and layout, and the machine code is cached on disk for the next process (:mod:`actgrad._cache`).
+into a serial and a parallel kernel. Formulas compile against :mod:`actgrad._math` for float64 results and against
+:mod:`actgrad._lean` (plain float64 arithmetic, without double-double corrections) for float32 results. Nothing
+compiles at import: a kernel is built on first use, numba specializes it per dtype and layout, and the machine code
+is cached on disk for the next process (:mod:`actgrad._cache`).
 
 Concurrency: numba's parallel backends may not be entered by two threads at once (the workqueue layer aborts the
 process). The parallel kernels run under a lock taken without blocking; a caller that finds it held runs the serial
@@ -24,7 +26,7 @@ from typing import Any
 
 from numba import njit, prange
 
-from . import _cache, _math
+from . import _cache, _lean, _math
 from ._registry import Formula
 
 #: Below this many elements the serial kernel is faster than the parallel one (thread wake-up costs ~2 us).
@@ -50,13 +52,14 @@ _NJIT_OPTIONS: dict[str, Any] = {"error_model": "numpy", "nogil": True}
 
 
 @functools.cache
-def scalar(formula: Formula) -> Callable[..., Any]:
-    """The compiled scalar function ``s(x, params, kink_positions, kink_values)`` of one formula."""
+def scalar(formula: Formula, lean: bool = False) -> Callable[..., Any]:
+    """The compiled scalar function ``s(x, params, kink_positions, kink_values)`` of one formula, against the lean
+    namespace (for float32 results) or the full one."""
     if formula.expr is None:
         raise NotImplementedError("this derivative was not defined (actgrad.define(..., grad2=...) defines f'')")
     # Inlined into the loops by LLVM (forceinline), so that they vectorize; with numpy's error model, as division
     # checks would keep them from vectorizing.
-    core = njit(forceinline=True, **_NJIT_OPTIONS)(formula.expr(_math))
+    core = njit(forceinline=True, **_NJIT_OPTIONS)(formula.expr(_lean if lean else _math))
     where, astype_like, widen = _math.where, _math.astype_like, _math.widen
 
     def s(x, params, kpos, kval):  # type: ignore[no-untyped-def]
@@ -95,40 +98,57 @@ def _pair(s0: Callable[..., Any], s1: Callable[..., Any]) -> Callable[..., None]
 
 
 class Kernel:
-    """A serial and a parallel build of one loop; :meth:`run` picks by size and by who else is running."""
+    """A serial and a parallel build of one loop, each for float64 results and (lean) for float32 results.
 
-    def __init__(self, loop: Callable[..., None], key: str | None) -> None:
-        self._serial = njit(**_NJIT_OPTIONS)(loop)
-        self._parallel = njit(parallel=True, **_NJIT_OPTIONS)(loop)
-        _cache.enable(self._serial, key and f"serial:{key}")
-        _cache.enable(self._parallel, key and f"parallel:{key}")
+    ``make(lean)`` gives the loop; ``out`` is the position of its (first) output among the arguments, whose dtype
+    picks the build. :meth:`run` picks serial or parallel by size and by who else is running. Builds are made on
+    first use (a float64-only program never builds the lean ones).
+    """
+
+    def __init__(self, make: Callable[[bool], Callable[..., None]], out: int, key: str | None) -> None:
+        self._make, self._out, self._key = make, out, key
+        self._builds: list[tuple[Any, Any] | None] = [None, None]
+
+    def _build(self, lean: bool) -> tuple[Any, Any]:
+        loop = self._make(lean)
+        serial = njit(**_NJIT_OPTIONS)(loop)
+        parallel = njit(parallel=True, **_NJIT_OPTIONS)(loop)
+        key = self._key and ("lean:" if lean else "") + self._key
+        _cache.enable(serial, key and f"serial:{key}")
+        _cache.enable(parallel, key and f"parallel:{key}")
+        self._builds[lean] = serial, parallel
+        return serial, parallel
 
     def run(self, size: int, *args: Any) -> None:
         global _parallel_started
+        lean = args[self._out].itemsize == 4
+        serial, parallel = self._builds[lean] or self._build(lean)
         lock = _parallel_lock
         if size >= PARALLEL_MIN_SIZE and _parallel_allowed and lock.acquire(blocking=False):
             try:
                 _parallel_started = True
-                self._parallel(*args)
+                parallel(*args)
             finally:
                 lock.release()
         else:
-            self._serial(*args)
+            serial(*args)
 
 
 @functools.cache
 def unary(formula: Formula) -> Kernel:
     """``out = formula(x)``."""
-    return Kernel(_unary(scalar(formula)), _cache.kernel_key("unary", (formula,)))
+    return Kernel(lambda lean: _unary(scalar(formula, lean)), 1, _cache.kernel_key("unary", (formula,)))
 
 
 @functools.cache
 def backward(formula: Formula) -> Kernel:
     """``out = g * formula(x)`` in one pass."""
-    return Kernel(_backward(scalar(formula)), _cache.kernel_key("backward", (formula,)))
+    return Kernel(lambda lean: _backward(scalar(formula, lean)), 2, _cache.kernel_key("backward", (formula,)))
 
 
 @functools.cache
 def pair(first: Formula, second: Formula) -> Kernel:
     """``out0, out1 = first(x), second(x)`` in one pass."""
-    return Kernel(_pair(scalar(first), scalar(second)), _cache.kernel_key("pair", (first, second)))
+    return Kernel(
+        lambda lean: _pair(scalar(first, lean), scalar(second, lean)), 1, _cache.kernel_key("pair", (first, second))
+    )

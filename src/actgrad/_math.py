@@ -8,6 +8,10 @@ keep the untaken side finite (an inner ``where``) so that it raises nothing and 
 ``exp`` is our own (:mod:`actgrad._exp`: plain arithmetic that vectorizes, within 0.503 ulp); the other elementary
 functions are the C library's, correctly rounded or within 1 ulp. Kernels evaluate formulas in float64 and round
 once to the input's type.
+
+The error-free transformations of double-double arithmetic (``two_sum``, ``fast_two_sum``, ``two_prod``, ``div_dd``)
+are here too, for the functions' kits. This namespace serves kernels with float64 results; kernels with float32
+results use :mod:`actgrad._lean`, whose transformations are plain float64 arithmetic (``COMPENSATED`` is False there).
 """
 
 from __future__ import annotations
@@ -21,6 +25,17 @@ from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
 from ._exp import exp as exp  # the namespace's exp: vectorizable, within 0.503 ulp
+
+#: A scalar namespace, compiled by numba (array namespaces lack the attribute).
+COMPILED = True
+#: Kits carry double-double corrections: results are float64.
+COMPENSATED = True
+
+
+def compiled(m: object) -> bool:
+    """Whether ``m`` is a scalar namespace compiled into the kernels (this module or :mod:`actgrad._lean`), rather
+    than an array namespace evaluated as it stands."""
+    return getattr(m, "COMPILED", False) is True
 
 
 @njit(inline="always")
@@ -88,6 +103,30 @@ def two_prod(a, b):  # type: ignore[no-untyped-def]
     a, b = np.float64(a), np.float64(b)
     p = a * b
     return p, _fma(a, b, -p)
+
+
+@njit(forceinline=True, error_model="numpy")
+def two_sum(a, b):  # type: ignore[no-untyped-def]
+    """(s, e) with a + b = s + e exactly."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+@njit(forceinline=True, error_model="numpy")
+def fast_two_sum(a, b):  # type: ignore[no-untyped-def]
+    """(s, e) with a + b = s + e exactly when |a| >= |b| (or a == 0): also normalizes a double-double."""
+    s = a + b
+    return s, b - (s - a)
+
+
+@njit(forceinline=True, error_model="numpy")
+def div_dd(nh, nl, dh, dl):  # type: ignore[no-untyped-def]
+    """(nh + nl) / (dh + dl) as a normalized double-double (up to a tiny second-order term); |nl| << |nh|,
+    |dl| << |dh|."""
+    q = nh / dh
+    p, pe = two_prod(q, dh)
+    return fast_two_sum(q, ((((nh - p) - pe) + nl) - q * dl) / dh)
 
 
 @njit(inline="always")

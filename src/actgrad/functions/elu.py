@@ -105,7 +105,7 @@ _S_HEAD = (
 def precision(m: Any) -> int:
     """The significant bits of the type formulas compute in with namespace ``m``: 53 for the scalar namespace (numba
     kernels compute in float64); for an array namespace, its compute dtype's (24 for JAX without x64)."""
-    if m is _math:
+    if _math.compiled(m):
         return 53
     return 1 - round(math.log2(float(m.finfo(m.lift(1.0).dtype).eps)))
 
@@ -144,25 +144,22 @@ def clenshaw(coeffs: tuple[float, ...]) -> Any:
 
 def error_free(m: Any) -> tuple[Any, Any, Any, Any]:
     """(jit, two_sum, renorm, two_prod) for namespace ``m``: the compiler of its helpers (numba, inlined by LLVM, for
-    the scalar namespace; none for array namespaces) and the error-free transformations of double-double arithmetic.
+    the scalar namespaces; none for array namespaces) and the error-free transformations of double-double arithmetic
+    (plain arithmetic in :mod:`actgrad._lean`).
     """
-    jit = njit(forceinline=True, error_model="numpy") if m is _math else (lambda fn: fn)
+    if _math.compiled(m):  # exact in the scalar namespace (an fma gives the product's error), plain in the lean one
+        return njit(forceinline=True, error_model="numpy"), m.two_sum, m.fast_two_sum, m.two_prod
 
-    @jit
     def two_sum(a, b):  # type: ignore[no-untyped-def]
         """a + b = s + e exactly."""
         s = a + b
         bb = s - a
         return s, (a - (s - bb)) + (b - bb)
 
-    @jit
     def renorm(a, b):  # type: ignore[no-untyped-def]
         """(a, b) as a normalized double-double (|b| <= ulp(a)/2); |b| << |a| or a == 0."""
         s = a + b
         return s, b - (s - a)
-
-    if m is _math:  # one fused multiply-add gives the error term exactly, in one instruction that vectorizes
-        return jit, two_sum, renorm, _math.two_prod
 
     # Veltkamp's splitter 2^ceil(p/2) + 1 for the compute type (2^12 + 1 for float32); a Python float must be split
     # in the compute type, not in float64: lift it to an array first.
@@ -181,7 +178,7 @@ def error_free(m: Any) -> tuple[Any, Any, Any, Any]:
         bl = b - bh
         return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
-    return jit, two_sum, renorm, two_prod
+    return (lambda fn: fn), two_sum, renorm, two_prod
 
 
 def _build_kit(m: Any) -> SimpleNamespace:
@@ -266,7 +263,7 @@ _kit_scalar = functools.cache(_build_kit)
 
 
 def _kit(m: Any) -> SimpleNamespace:
-    return _kit_scalar(m) if m is _math else _build_kit(m)
+    return _kit_scalar(m) if _math.compiled(m) else _build_kit(m)
 
 
 # --- ELU --------------------------------------------------------------------------------------------------------

@@ -260,12 +260,15 @@ def _build_kit(m: Any) -> SimpleNamespace:
         p, pe = two_prod(ah, bh)
         return renorm(p, pe + (ah * bl + al * bh))
 
-    @jit
     def div2(nh, nl, dh, dl):  # type: ignore[no-untyped-def]
         """(nh + nl) / (dh + dl) as a double-double."""
         q = nh / dh
         p, pe = two_prod(q, dh)
         return renorm(q, ((((nh - p) - pe) + nl) - q * dl) / dh)
+
+    div2 = m.div_dd if _math.compiled(m) else div2  # one division in the lean namespace
+    # The polynomials about the zeros of G' and G'' (not in the lean namespace: see actgrad._lean).
+    roots = getattr(m, "COMPENSATED", True)
 
     @jit
     def sub2(ah, al, bh, bl):  # type: ignore[no-untyped-def]
@@ -342,7 +345,7 @@ _kit_scalar = functools.cache(_build_kit)
 
 
 def _kit(m: Any) -> SimpleNamespace:
-    return _kit_scalar(m) if m is _math else _build_kit(m)
+    return _kit_scalar(m) if _math.compiled(m) else _build_kit(m)
 
 
 def _assemble(m: Any, order: int, parts: Any) -> Any:
@@ -382,7 +385,7 @@ def _exact(m: Any, order: int) -> Any:
     """G(u) = -u Phi(-u), G' = Phi(-u) - u phi(u), G'' = phi(u) (2 - u^2), with Phi(-u) = phi(u) R(u)."""
     k = _kit(m)
     two_prod, two_sum, _renorm, mul2, sub2 = k.two_prod, k.two_sum, k.renorm, k.mul2, k.sub2
-    exp_shifted, times, mills, root_poly = k.exp_shifted, k.times, k.mills, k.root_g1_exact
+    exp_shifted, times, mills, root_poly, roots = k.exp_shifted, k.times, k.mills, k.root_g1_exact, k.roots
     ch, cl = k.inv_sqrt_2pi
     u0 = _G1E_ROOT[0][0]
 
@@ -403,6 +406,8 @@ def _exact(m: Any, order: int) -> Any:
         bh, bl = two_prod(u, ch)
         mh, ml = sub2(ah, al, bh, bl + u * cl)
         gh, gl = times(e, c, mh, ml)
+        if not roots:
+            return gh, gl
         near = (u > 0.3) & (u < 1.25)
         ph, pl = root_poly(m.where(near, u, u0))
         return m.where(near, ph, gh), m.where(near, pl, gl)
@@ -418,7 +423,7 @@ def _tanh(m: Any, order: int) -> Any:
     G = -u e/D, G' = e (D - 2 u y'(u)) / D^2, G'' = 4 e/D^2 (kappa (1 + 6 a u^2) - u y'(u)^2 (1 - e)/D)."""
     k = _kit(m)
     two_prod, two_sum, _renorm, mul2, div2, sub2 = k.two_prod, k.two_sum, k.renorm, k.mul2, k.div2, k.sub2
-    exp_shifted, times, root_g1, root_g2 = k.exp_shifted, k.times, k.root_g1_tanh, k.root_g2_tanh
+    exp_shifted, times, root_g1, root_g2, roots = k.exp_shifted, k.times, k.root_g1_tanh, k.root_g2_tanh, k.roots
     (a_h, a_l), (a3_h, a3_l), (a6_h, a6_l) = k.a1, k.a3, k.a6
     k_h, k_l = k.kappa
     k2_h, k2_l = k.two_kappa
@@ -448,6 +453,8 @@ def _tanh(m: Any, order: int) -> Any:
             nh, nl = sub2(dh, dl, nh, nl)
             mh, ml = div2(nh, nl, d2h, d2l)
             gh, gl = times(e, c, mh, ml)
+            if not roots:
+                return gh, gl
             near = (u > 0.3) & (u < 1.25)
             ph, pl = root_g1(m.where(near, u, u1))
             return m.where(near, ph, gh), m.where(near, pl, gl)
@@ -462,6 +469,8 @@ def _tanh(m: Any, order: int) -> Any:
         bh, bl = sub2(kh, kl, ph, pl)
         mh, ml = div2(4.0 * bh, 4.0 * bl, d2h, d2l)
         gh, gl = times(e, c, mh, ml)
+        if not roots:
+            return gh, gl
         near = (u > 1.0) & (u < 1.9)
         ph, pl = root_g2(m.where(near, u, u2))
         return m.where(near, ph, gh), m.where(near, pl, gl)

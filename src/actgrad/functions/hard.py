@@ -41,20 +41,20 @@ _ZERO = Formula(lambda m: lambda x, *params: 0.0, r"0")
 
 def _jit(m, fn):  # type: ignore[no-untyped-def]
     """A helper as the namespace needs it: compiled (inlined) for the scalar kernels, plain for arrays."""
-    return njit(forceinline=True, error_model="numpy")(fn) if m is _math else fn
+    return njit(forceinline=True, error_model="numpy")(fn) if _math.compiled(m) else fn
 
 
 def _double(m):  # type: ignore[no-untyped-def]
     """``x -> True`` where x is computed in float64: always in the kernels; on the array path, unless the library
     lacks float64 (JAX without x64 computes in float32)."""
-    if m is _math:
+    if _math.compiled(m):
         return _jit(m, lambda x: True)
     return lambda x: x.dtype == m.float64
 
 
 def _split(m):  # type: ignore[no-untyped-def]
     """``x -> `` Veltkamp's splitting constant 2^ceil(p/2) + 1 for x's compute precision p (53 or 24)."""
-    if m is _math:
+    if _math.compiled(m):
         return _jit(m, lambda x: 134217729.0)
     return lambda x: 134217729.0 if x.dtype == m.float64 else 4097.0
 

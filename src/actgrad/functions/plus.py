@@ -253,7 +253,7 @@ def _by_precision(order, double):  # type: ignore[no-untyped-def]
 
     def factory(m):  # type: ignore[no-untyped-def]
         f64 = double(m)
-        if m is _math:
+        if _math.compiled(m):
             return f64
         f32, is_double = _squareplus32(m, order), _double(m)
         return lambda x, b: f64(x, b) if is_double(x) else f32(x, b)

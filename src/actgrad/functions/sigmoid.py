@@ -124,8 +124,9 @@ _SINHC = (9.183689863795546e-29, 6.446950284384474e-26, 3.868170170630684e-23, 1
 
 def _build_kit(m: Any) -> SimpleNamespace:
     """The helpers for namespace ``m``: compiled by numba for the scalar namespace, plain functions for arrays."""
-    jit = njit(forceinline=True, error_model="numpy") if m is _math else (lambda fn: fn)
-    prec = 53 if m is _math else _precision(m)
+    jit = njit(forceinline=True, error_model="numpy") if _math.compiled(m) else (lambda fn: fn)
+    prec = 53 if _math.compiled(m) else _precision(m)
+    lean = not getattr(m, "COMPENSATED", True)  # actgrad._lean: plain float64, for float32 results
     splitter = 2.0 ** ((prec + 1) // 2) + 1.0  # Veltkamp's: 2^27 + 1 for float64
     if prec == 53:
         tail_at, k_hi, k_lo, scale = _TAIL, _K_HI, _K_LO, _SCALE
@@ -136,7 +137,7 @@ def _build_kit(m: Any) -> SimpleNamespace:
     ln2_hi, ln2_lo = _pair(_LN2_HI, _LN2_LO, prec - 5)
     sixth_hi, sixth_lo = _pair(_SIXTH[0], _SIXTH[1], prec)
 
-    like = None if m is _math else getattr(m, "_like", None)
+    like = None if _math.compiled(m) else getattr(m, "_like", None)
     if like is None:
         keep = jit(lambda v: v)
     else:
@@ -161,18 +162,14 @@ def _build_kit(m: Any) -> SimpleNamespace:
     # truncation at 21 leaves a relative error below 1e-21. Divisions are slow and do not pipeline: the levels
     # 21 .. 7 run as a ratio n/d (n <- k n + x^2 d, d <- n: no division, a few ulps of error), and the last two
     # levels, which damp that error by (x^2/D)^2 < 1/100, divide.
+    # Lean (float32 results): the ratio runs down to level 3 and one division ends it.
+    last = ["dd = 5.0 + x2 / (n / d)", "return 3.0 + x2 / dd"] if not lean else ["return n / d"]
     cf = jit(
         _unrolled(
             m,
             "cf",
             "x2",
-            [
-                "n = 21.0",
-                "d = 1.0",
-                *(f"n, d = {k}.0 * n + x2 * d, n" for k in range(19, 6, -2)),
-                "dd = 5.0 + x2 / (n / d)",
-                "return 3.0 + x2 / dd",
-            ],
+            ["n = 21.0", "d = 1.0", *(f"n, d = {k}.0 * n + x2 * d, n" for k in range(19, 6 - 4 * lean, -2)), *last],
         )
     )
     # exp_dd's k = round(x / ln 2) and 2^k for -2 <= x <= 6.6 by comparisons (no floor or ldexp in the namespace)
@@ -213,8 +210,8 @@ def _build_kit(m: Any) -> SimpleNamespace:
         bh, bl = split(b)
         return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
-    if m is _math:  # one fused multiply-add gives the error term exactly, in one instruction that vectorizes
-        two_prod = _math.two_prod
+    if _math.compiled(m):  # the namespace's: exact (an fma gives the product's error), or plain arithmetic if lean
+        two_sum, two_prod = m.two_sum, m.two_prod
 
     @jit
     def div2_dd(nh, nl, dh, dl):  # type: ignore[no-untyped-def]
@@ -222,6 +219,9 @@ def _build_kit(m: Any) -> SimpleNamespace:
         q = nh / dh
         p, pe = two_prod(q, dh)
         return q, ((((keep(nh) - p) - pe) + nl) - q * dl) / dh
+
+    if _math.compiled(m):
+        div2_dd = m.div_dd
 
     @jit
     def div2(nh, nl, dh, dl):  # type: ignore[no-untyped-def]
@@ -300,9 +300,27 @@ def _build_kit(m: Any) -> SimpleNamespace:
 
     @jit
     def tanh_big(a):  # type: ignore[no-untyped-def]
-        """tanh a for a >= 0 (accurate for a >= 0.5): 1 - 2 sigma(-2a)."""
+        """tanh a for a >= 0 (accurate for a >= 0.5; lean, for a >= 0.01): 1 - 2 sigma(-2a)."""
         e, el, s, _t, u, d = terms(2.0 * a, 0.0)
         return 1.0 - 2.0 * div2(e, el, u, d) * s
+
+    # Where tanh_big's cancellation, 1/a relative, takes over: lean (errors near 2^-45 before it), from 0.01 down
+    # the Taylor polynomial x - x^3/3 + 2 x^5/15 - 17 x^7/315, whose truncation is below 2^-58 there.
+    tanh_cut = 0.01 if lean else 0.55
+    if lean:
+
+        @jit
+        def tanh_small(x):  # type: ignore[no-untyped-def]
+            """tanh x for |x| < 0.01."""
+            x2 = x * x
+            return x * (1.0 + x2 * (-1.0 / 3.0 + x2 * (2.0 / 15.0 - x2 * (17.0 / 315.0))))
+
+    @jit
+    def tanh(x):  # type: ignore[no-untyped-def]
+        """tanh x for every x."""
+        a = m.abs(x)
+        small = a < tanh_cut
+        return m.where(small, tanh_small(m.where(small, x, 0.0)), m.copysign(tanh_big(a), x))
 
     def near_root(poly, width):  # type: ignore[no-untyped-def]
         """The Taylor polynomial ``poly`` about a zero r (a _SILU1-style tuple: r, c1, (cn, ..., c2)) as a function
@@ -320,6 +338,8 @@ def _build_kit(m: Any) -> SimpleNamespace:
             p, pe = two_prod(c1_hi, yh)
             return near, p + (pe - keep(c1_hi * r_lo) + keep(c1_lo * y) + keep(y * keep(y * tail(y))))
 
+        if lean:  # see actgrad._lean: no polynomial about the zero
+            return jit(lambda x: (False, 0.0))
         return at
 
     @jit
@@ -328,6 +348,9 @@ def _build_kit(m: Any) -> SimpleNamespace:
         a, b = keep(a), keep(b)
         s = a + b
         return s, b - (s - a)
+
+    if _math.compiled(m):
+        fast_two_sum = m.fast_two_sum
 
     @jit
     def horner_step(ch, cl, rh, rl, bh, bl):  # type: ignore[no-untyped-def]
@@ -350,6 +373,13 @@ def _build_kit(m: Any) -> SimpleNamespace:
         bh, bl = horner_step(1.0, 0.0, rh, rl, bh, bl)
         bh, bl = horner_step(1.0, 0.0, rh, rl, bh, bl)
         return bh * p2, bl * p2
+
+    if lean:
+
+        @jit
+        def exp_dd(x):  # type: ignore[no-untyped-def]
+            """e^x (clamped to [-2, 6.6] as above), with no error term."""
+            return m.exp(m.where(x < -2.0, -2.0, m.where(x > 6.6, 6.6, x))), 0.0
 
     helpers = {k: v for k, v in locals().items() if callable(v)}
     # tail: where e^-a is scaled (a > tail); big: the largest magnitude two_prod splits without overflow
@@ -385,7 +415,7 @@ _kit_scalar = functools.cache(_build_kit)
 
 
 def _kit(m: Any) -> SimpleNamespace:
-    return _kit_scalar(m) if m is _math else _build_kit(m)
+    return _kit_scalar(m) if _math.compiled(m) else _build_kit(m)
 
 
 # --- sigmoid ----------------------------------------------------------------------------------------------------
@@ -447,13 +477,11 @@ sigmoid = activation(
 
 def _tanh(m: Any) -> Any:
     k = _kit(m)
-    tanh_small, tanh_big = k.tanh_small, k.tanh_big
+    tanh = k.tanh
 
     def f(x):  # type: ignore[no-untyped-def]
         x = x * 1.0  # see _F64
-        a = m.abs(x)
-        small = a < 0.55
-        return m.where(small, tanh_small(m.where(small, x, 0.0)), m.copysign(tanh_big(a), x))
+        return tanh(x)
 
     return f
 
@@ -1122,15 +1150,7 @@ def _telu_grad(m: Any) -> Any:
 
 def _telu_grad2(m: Any) -> Any:
     k = _kit(m)
-    two_prod, two_sum, div2, terms, square, tanh_big, tanh_small = (
-        k.two_prod,
-        k.two_sum,
-        k.div2,
-        k.terms,
-        k.square,
-        k.tanh_big,
-        k.tanh_small,
-    )
+    two_prod, two_sum, div2, terms, square, tanh = k.two_prod, k.two_sum, k.div2, k.terms, k.square, k.tanh
     u_of = _telu_u(m, k, True)
     root_a, root_b = k.near_root(_TELU2A, 0.2), k.near_root(_TELU2B, 0.2)
 
@@ -1140,7 +1160,7 @@ def _telu_grad2(m: Any) -> Any:
         xc, uh, ul, s = u_of(x)
         u = (uh + ul) * s
         e2, e2l, s2, _t2, v, vd = terms(2.0 * uh * s, 2.0 * ul * s)
-        th = m.where(u < 0.55, tanh_small(m.where(u < 0.55, u, 0.0)), tanh_big(u))
+        th = tanh(u)
         g, ge = two_sum(2.0, xc)
         w, we = two_prod(-2.0 * xc, uh)
         w2, w2e = two_prod(w, th)
