@@ -57,9 +57,9 @@ def scalar(formula: Formula, lean: bool = False) -> Callable[..., Any]:
     namespace (for float32 results) or the full one."""
     if formula.expr is None:
         raise NotImplementedError("this derivative was not defined (actgrad.define(..., grad2=...) defines f'')")
-    # Inlined into the loops by LLVM (forceinline), so that they vectorize; with numpy's error model, as division
-    # checks would keep them from vectorizing.
-    core = njit(forceinline=True, **_NJIT_OPTIONS)(formula.expr(_lean if lean else _math))
+    # Compiled as the namespace compiles helpers (actgrad._math.helper): inlined into the loops, so they vectorize.
+    m = _lean if lean else _math
+    core = m.helper(formula.expr(m))
     where, astype_like, widen = _math.where, _math.astype_like, _math.widen
 
     def s(x, params, kpos, kval):  # type: ignore[no-untyped-def]

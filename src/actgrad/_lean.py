@@ -27,6 +27,7 @@ from ._math import (  # noqa: F401 -- the namespace's functions
     erf,
     erfc,
     expm1,
+    fma,
     log,
     log1p,
     sqrt,
@@ -37,6 +38,9 @@ from ._math import (  # noqa: F401 -- the namespace's functions
 
 COMPILED = True
 COMPENSATED = False
+#: How kits compile their helpers here: as in actgrad._math, and free to contract a * b + c into one fma (one rounding
+#: instead of two; polynomials run twice as fast).
+helper = njit(forceinline=True, error_model="numpy", fastmath={"contract"})
 
 
 @njit(inline="always")
@@ -67,7 +71,7 @@ _SHIFT = 6755399441055744.0  # 1.5 * 2^52: adding it rounds to an integer, which
 _SHIFT_BITS = 0x4338000000000000
 
 
-@njit(forceinline=True, error_model="numpy")
+@helper
 def exp(x):  # type: ignore[no-untyped-def]
     """e^x within 2^-45 relative (float64 subnormal results less precise; float32 results never are subnormal in
     float64): x = k ln 2 + r, |r| <= ln2 / 2, e^r by its Taylor polynomial of degree 11 (truncation below 2^-48),

@@ -3,7 +3,8 @@
 Formulas may use exactly these names (the array-API adapter in :mod:`actgrad._xp` offers the same ones):
 ``where``, ``exp``, ``expm1``, ``log``, ``log1p``, ``tanh``, ``erf``, ``erfc``, ``sqrt``, ``abs``, ``copysign``,
 and arithmetic. ``where`` is a select (``a if c else b``), never a branch, so kernels built from formulas vectorize;
-keep the untaken side finite (an inner ``where``) so that it raises nothing and produces no NaN.
+keep the untaken side finite (an inner ``where``) so that it raises nothing and produces no NaN. Kits may use
+``fma`` where they check for a scalar namespace (:func:`compiled`).
 
 ``exp`` is our own (:mod:`actgrad._exp`: plain arithmetic that vectorizes, within 0.503 ulp); the other elementary
 functions are the C library's, correctly rounded or within 1 ulp. Kernels evaluate formulas in float64 and round
@@ -30,6 +31,12 @@ from ._exp import exp as exp  # the namespace's exp: vectorizable, within 0.503 
 COMPILED = True
 #: Kits carry double-double corrections: results are float64.
 COMPENSATED = True
+
+
+#: How kits compile their helpers in this namespace: numba, inlined by LLVM (so that loops vectorize), with numpy's
+#: error model (division checks would keep them from vectorizing), and no contraction of a * b + c into an fma,
+#: which would break the error-free transformations.
+helper = njit(forceinline=True, error_model="numpy")
 
 
 def compiled(m: object) -> bool:
@@ -95,6 +102,12 @@ def _fma(typingctx, a, b, c):  # type: ignore[no-untyped-def]
         return builder.call(fma, args)
 
     return types.float64(types.float64, types.float64, types.float64), codegen
+
+
+@njit(forceinline=True, error_model="numpy")
+def fma(a, b, c):  # type: ignore[no-untyped-def]
+    """a * b + c rounded once."""
+    return _fma(np.float64(a), np.float64(b), np.float64(c))
 
 
 @njit(forceinline=True, error_model="numpy")

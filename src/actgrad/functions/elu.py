@@ -26,8 +26,6 @@ import math
 from types import SimpleNamespace
 from typing import Any
 
-from numba import njit
-
 from .. import _math
 from .._activation import activation
 from .._registry import Formula, Kink, Param, Spec
@@ -121,25 +119,35 @@ def split_dd(pair: tuple[float, float], p: int) -> tuple[float, float]:
     return h, (hi - h) + lo
 
 
-def horner(coeffs: tuple[float, ...]) -> Any:
-    """p(x) = sum of coeffs[i] x^(n-i) (highest degree first) by Horner's rule, unrolled into one expression: a loop
-    over a tuple does not vectorize in numba (it ran 40x slower). Plain arithmetic, so it serves both backends."""
+def fma(m: Any) -> Any:
+    """``(a, b, c) -> a * b + c`` for namespace ``m``: rounded once in the scalar namespaces (``m.fma``), plain
+    arithmetic for array namespaces."""
+    return m.fma if _math.compiled(m) else (lambda a, b, c: a * b + c)
+
+
+def horner(coeffs: tuple[float, ...], m: Any) -> Any:
+    """p(x) = sum of coeffs[i] x^(n-i) (highest degree first) by Horner's rule with fused steps, unrolled into one
+    expression (a loop over a tuple does not vectorize in numba: it ran 40x slower), compiled as ``m`` compiles
+    helpers."""
     expr = repr(coeffs[0])
     for c in coeffs[1:]:
-        expr = f"({expr}) * x + {c!r}"
-    namespace: dict[str, Any] = {}
-    exec(f"def p(x):\n    return {expr}\n", namespace)
-    return namespace["p"]
+        expr = f"fma({expr}, x, {c!r})"
+    return _compiled(m, ["def p(x):", f"    return {expr}"])
 
 
-def clenshaw(coeffs: tuple[float, ...]) -> Any:
+def clenshaw(coeffs: tuple[float, ...], m: Any) -> Any:
     """p(y) = sum of coeffs[k] T_k(y) (Chebyshev polynomials) by Clenshaw's recurrence, unrolled (see horner)."""
     lines = ["def p(y):", "    y2 = 2.0 * y", "    b1 = 0.0", "    b2 = 0.0"]
-    lines += [f"    b1, b2 = {c!r} + y2 * b1 - b2, b1" for c in reversed(coeffs[1:])]
-    lines.append(f"    return {coeffs[0]!r} + y * b1 - b2")
-    namespace: dict[str, Any] = {}
+    lines += [f"    b1, b2 = fma(y2, b1, {c!r}) - b2, b1" for c in reversed(coeffs[1:])]
+    lines.append(f"    return fma(y, b1, {coeffs[0]!r}) - b2")
+    return _compiled(m, lines)
+
+
+def _compiled(m: Any, lines: list[str]) -> Any:
+    """The function ``p`` defined by ``lines`` (with ``fma`` in scope), compiled for namespace ``m``."""
+    namespace: dict[str, Any] = {"fma": fma(m)}
     exec("\n".join(lines) + "\n", namespace)
-    return namespace["p"]
+    return m.helper(namespace["p"]) if _math.compiled(m) else namespace["p"]
 
 
 def error_free(m: Any) -> tuple[Any, Any, Any, Any]:
@@ -148,7 +156,7 @@ def error_free(m: Any) -> tuple[Any, Any, Any, Any]:
     (plain arithmetic in :mod:`actgrad._lean`).
     """
     if _math.compiled(m):  # exact in the scalar namespace (an fma gives the product's error), plain in the lean one
-        return njit(forceinline=True, error_model="numpy"), m.two_sum, m.fast_two_sum, m.two_prod
+        return m.helper, m.two_sum, m.fast_two_sum, m.two_prod
 
     def two_sum(a, b):  # type: ignore[no-untyped-def]
         """a + b = s + e exactly."""
@@ -191,8 +199,8 @@ def _build_kit(m: Any) -> SimpleNamespace:
     selu_scale = split_dd(_SELU_SCALE_DD, p)
     selu_sa = split_dd(_SELU_SA_DD, p)
     s_head = tuple(split_dd(c, p) for c in _S_HEAD)
-    expm1_p = jit(horner(_EXPM1_P))
-    s_tail = jit(horner(_S_TAIL))
+    expm1_p = horner(_EXPM1_P, m)
+    s_tail = horner(_S_TAIL, m)
 
     @jit
     def dd_horner_step(sh, sl, t, c_hi, c_lo):  # type: ignore[no-untyped-def]

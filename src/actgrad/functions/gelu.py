@@ -293,7 +293,7 @@ def _build_kit(m: Any) -> SimpleNamespace:
         """c1 d + c2 d^2 + d^3 P(d) as a double-double, d = u - u0, for root = (u0, c1, c2, P's coefficients)."""
         u0, c1, c2, rest = root
         (r_hi, r_lo), (c1_hi, c1_lo), (c2_hi, c2_lo) = split_dd(u0, p), split_dd(c1, p), split_dd(c2, p)
-        tail = jit(horner(rest))
+        tail = horner(rest, m)
 
         @jit
         def poly(u):  # type: ignore[no-untyped-def]
@@ -311,8 +311,8 @@ def _build_kit(m: Any) -> SimpleNamespace:
     root_g1_exact = make_root_poly(_G1E_ROOT)
     root_g1_tanh = make_root_poly(_G1T_ROOT)
     root_g2_tanh = make_root_poly(_G2T_ROOT)
-    p0, p1, p2, p3 = (jit(horner(c)) for c in _RP)
-    h_series = jit(clenshaw(_H))
+    p0, p1, p2, p3 = (horner(c, m) for c in _RP)
+    h_series = clenshaw(_H, m)
 
     @jit
     def mills(u):  # type: ignore[no-untyped-def]

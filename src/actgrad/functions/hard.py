@@ -28,8 +28,6 @@ and ``jax.grad`` at the kink itself, in float32 and float64:
 
 from __future__ import annotations
 
-from numba import njit
-
 from .. import _math
 from .._activation import activation
 from .._registry import Formula, Kink, Param, Spec
@@ -41,7 +39,7 @@ _ZERO = Formula(lambda m: lambda x, *params: 0.0, r"0")
 
 def _jit(m, fn):  # type: ignore[no-untyped-def]
     """A helper as the namespace needs it: compiled (inlined) for the scalar kernels, plain for arrays."""
-    return njit(forceinline=True, error_model="numpy")(fn) if _math.compiled(m) else fn
+    return m.helper(fn) if _math.compiled(m) else fn
 
 
 def _double(m):  # type: ignore[no-untyped-def]

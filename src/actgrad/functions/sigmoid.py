@@ -28,8 +28,6 @@ import math
 from types import SimpleNamespace
 from typing import Any
 
-from numba import njit
-
 from .. import _math
 from .._activation import activation
 from .._registry import Formula, Kink, Param, Spec
@@ -124,7 +122,7 @@ _SINHC = (9.183689863795546e-29, 6.446950284384474e-26, 3.868170170630684e-23, 1
 
 def _build_kit(m: Any) -> SimpleNamespace:
     """The helpers for namespace ``m``: compiled by numba for the scalar namespace, plain functions for arrays."""
-    jit = njit(forceinline=True, error_model="numpy") if _math.compiled(m) else (lambda fn: fn)
+    jit = m.helper if _math.compiled(m) else (lambda fn: fn)
     prec = 53 if _math.compiled(m) else _precision(m)
     lean = not getattr(m, "COMPENSATED", True)  # actgrad._lean: plain float64, for float32 results
     splitter = 2.0 ** ((prec + 1) // 2) + 1.0  # Veltkamp's: 2^27 + 1 for float64
@@ -153,8 +151,9 @@ def _build_kit(m: Any) -> SimpleNamespace:
     def horner(coeffs: tuple[float, ...]) -> Any:
         """The polynomial with ``coeffs`` (highest degree first) in Horner form, unrolled: numba compiles a loop over
         a tuple to an indexed switch, 10x slower than straight-line code."""
-        lines = [f"acc = {coeffs[0]!r}", *(f"acc = {c!r} + keep(y * acc)" for c in coeffs[1:]), "return acc"]
-        return jit(_unrolled(m, "horner", "y", lines, keep=keep))
+        step = "acc = fma(y, acc, {!r})" if _math.compiled(m) else "acc = {!r} + keep(y * acc)"
+        lines = [f"acc = {coeffs[0]!r}", *(step.format(c) for c in coeffs[1:]), "return acc"]
+        return jit(_unrolled(m, "horner", "y", lines, keep=keep, fma=m.fma if _math.compiled(m) else None))
 
     atanh_poly, expm1_poly, exp_tail_poly = horner(_ATANH), horner(_EXPM1), horner(_EXP_TAIL)
     sinhc_poly = horner(_SINHC[:-1])
