@@ -113,6 +113,13 @@ _EXPM1 = (8.22063524662433e-18, -1.5619206968586225e-16, 2.8114572543455206e-15,
     2.505210838544172e-08, -2.755731922398589e-07, 2.7557319223985893e-06, -2.48015873015873e-05,
     0.0001984126984126984, -0.001388888888888889, 0.008333333333333333, -0.041666666666666664, 0.16666666666666666,
     -0.5, 1.0)
+# tanh x = x + x^3 (c3 + c5 x^2 + ... + c39 x^36): c39, ..., c3 (mpmath at 200 bits); for |x| < 0.55 the terms beyond
+# x^39 are below 2^-60 of tanh x.
+_TANH = (-2.859136662305254e-08, 7.054636946400968e-08, -1.7406618963571648e-07, 4.294911078273806e-07,
+    -1.0597268320104654e-06, 2.6147711512907546e-06, -6.451689215655431e-06, 1.5918905069328964e-05,
+    -3.927832388331683e-05, 9.691537956929451e-05, -0.00023912911424355248, 0.000590027440945586,
+    -0.0014558343870513183, 0.003592128036572481, -0.008863235529902197, 0.021869488536155203, -0.05396825396825397,
+    0.13333333333333333, -0.3333333333333333)
 # (sinh v / v - 1) / v^2 = sum v^(2k-2) / (2k+1)!, k = 13, ..., 1
 _SINHC = (9.183689863795546e-29, 6.446950284384474e-26, 3.868170170630684e-23, 1.9572941063391263e-20,
     8.22063524662433e-18, 2.8114572543455206e-15, 7.647163731819816e-13, 1.6059043836821613e-10,
@@ -161,16 +168,17 @@ def _build_kit(m: Any) -> SimpleNamespace:
     # truncation at 21 leaves a relative error below 1e-21. Divisions are slow and do not pipeline: the levels
     # 21 .. 7 run as a ratio n/d (n <- k n + x^2 d, d <- n: no division, a few ulps of error), and the last two
     # levels, which damp that error by (x^2/D)^2 < 1/100, divide.
-    # Lean (float32 results): the ratio runs down to level 3 and one division ends it.
-    last = ["dd = 5.0 + x2 / (n / d)", "return 3.0 + x2 / dd"] if not lean else ["return n / d"]
-    cf = jit(
-        _unrolled(
-            m,
-            "cf",
-            "x2",
-            ["n = 21.0", "d = 1.0", *(f"n, d = {k}.0 * n + x2 * d, n" for k in range(19, 6 - 4 * lean, -2)), *last],
+    # cf_ratio runs the ratio down to level 3 and ends with one division (D within about 1.5 ulp): for results that
+    # D reaches damped (by x^2 / (D + x^2) <= 1/4 in x D / (D + x^2)), and for every use in the lean namespace.
+
+    def continued_fraction(damped: bool) -> Any:
+        last = ["dd = 5.0 + x2 / (n / d)", "return 3.0 + x2 / dd"] if damped else ["return n / d"]
+        levels = range(19, 6 if damped else 2, -2)
+        return jit(
+            _unrolled(m, "cf", "x2", ["n = 21.0", "d = 1.0", *(f"n, d = {k}.0 * n + x2 * d, n" for k in levels), *last])
         )
-    )
+
+    cf, cf_ratio = continued_fraction(not lean), continued_fraction(False)
     # exp_dd's k = round(x / ln 2) and 2^k for -2 <= x <= 6.6 by comparisons (no floor or ldexp in the namespace)
     ln2_steps = jit(
         _unrolled(
@@ -289,30 +297,45 @@ def _build_kit(m: Any) -> SimpleNamespace:
         return div2(n, ne + k * el * w, c, ce)
 
     @jit
-    def tanh_small(x):  # type: ignore[no-untyped-def]
-        """tanh x for |x| <= 1 from the continued fraction, rounded once."""
-        x2, x2e = two_prod(x, x)
-        dd = cf(x2)
-        n, ne = two_prod(x, dd)
-        den, dene = two_sum(dd, x2)
-        return div2(n, ne, den, dene + x2e)
-
-    @jit
     def tanh_big(a):  # type: ignore[no-untyped-def]
         """tanh a for a >= 0 (accurate for a >= 0.5; lean, for a >= 0.01): 1 - 2 sigma(-2a)."""
         e, el, s, _t, u, d = terms(2.0 * a, 0.0)
         return 1.0 - 2.0 * div2(e, el, u, d) * s
 
-    # Where tanh_big's cancellation, 1/a relative, takes over: lean (errors near 2^-45 before it), from 0.01 down
-    # the Taylor polynomial x - x^3/3 + 2 x^5/15 - 17 x^7/315, whose truncation is below 2^-58 there.
+    # Below tanh_cut, where tanh_big's cancellation (1/a relative) would cost accuracy, tanh's Taylor polynomial:
+    # to x^39 below 0.55; lean (exp's error near 2^-45 and amplified 1/a at most 100 times), to x^7 below 0.01.
     tanh_cut = 0.01 if lean else 0.55
-    if lean:
+    tanh_poly = horner(_TANH[-3:] if lean else _TANH)
 
-        @jit
-        def tanh_small(x):  # type: ignore[no-untyped-def]
-            """tanh x for |x| < 0.01."""
-            x2 = x * x
-            return x * (1.0 + x2 * (-1.0 / 3.0 + x2 * (2.0 / 15.0 - x2 * (17.0 / 315.0))))
+    @jit
+    def tanh_taylor(x):  # type: ignore[no-untyped-def]
+        """(x, c) with tanh x = x + c (|c| < |x| / 9) for |x| < tanh_cut."""
+        x2 = x * x
+        return x, x * (x2 * tanh_poly(x2))
+
+    @jit
+    def tanh_small(x):  # type: ignore[no-untyped-def]
+        """tanh x for |x| < tanh_cut, within 0.6 ulp (the correction c, a tenth of x, carries a few ulps of itself)."""
+        h, c = tanh_taylor(x)
+        return h + c
+
+    # tanh^2 x below tanh_sq_cut, where 1 - sech^2 x would cancel: from the continued fraction, (x D)^2 / (D + x^2)^2,
+    # up to 0.8814 (there sech^2 x > 1/2 and the subtraction is exact); lean, from the Taylor polynomial below 0.01.
+    tanh_sq_cut = 0.01 if lean else 0.8814
+
+    @jit
+    def tanh_sq_small(x):  # type: ignore[no-untyped-def]
+        """tanh^2 x for |x| < tanh_sq_cut."""
+        if lean:
+            h, c = tanh_taylor(x)
+            return h * h + c * (2.0 * h + c)
+        x2, x2e = two_prod(x, x)
+        dd = cf_ratio(x2)  # damped by 2 x^2 / (D + x^2) <= 1/2
+        n, ne = two_prod(x, dd)
+        n2, n2e = two_prod(n, n)
+        den, dene = two_sum(dd, x2)
+        den2, den2e = two_prod(den, den)
+        return div2(n2, n2e + 2.0 * n * ne, den2, den2e + 2.0 * den * (dene + x2e))
 
     @jit
     def tanh(x):  # type: ignore[no-untyped-def]
@@ -382,7 +405,7 @@ def _build_kit(m: Any) -> SimpleNamespace:
 
     helpers = {k: v for k, v in locals().items() if callable(v)}
     # tail: where e^-a is scaled (a > tail); big: the largest magnitude two_prod splits without overflow
-    return SimpleNamespace(**helpers, tail=-tail_at, big=1e299 if prec == 53 else 1e30)
+    return SimpleNamespace(**helpers, tail=-tail_at, big=1e299 if prec == 53 else 1e30, tanh_sq_cut=tanh_sq_cut)
 
 
 def _precision(m: Any) -> int:
@@ -869,21 +892,13 @@ def _tanhshrink(m: Any) -> Any:
 
 def _tanhshrink_grad(m: Any) -> Any:
     k = _kit(m)
-    two_prod, two_sum, div2, cf, terms, dsig = k.two_prod, k.two_sum, k.div2, k.cf, k.terms, k.dsig
+    terms, dsig, tanh_sq, cut = k.terms, k.dsig, k.tanh_sq_small, k.tanh_sq_cut
 
     def f(x):  # type: ignore[no-untyped-def]
         x = x * 1.0  # see _F64
         a = m.abs(x)
-        small = a < 0.8814  # there sech^2 x > 1/2
-        xs = m.where(small, x, 0.0)
-        # tanh^2 x = (x D)^2 / (D + x^2)^2
-        x2, x2e = two_prod(xs, xs)
-        dd = cf(x2)
-        n, ne = two_prod(xs, dd)
-        n2, n2e = two_prod(n, n)
-        den, dene = two_sum(dd, x2)
-        den2, den2e = two_prod(den, den)
-        inner = div2(n2, n2e + 2.0 * n * ne, den2, den2e + 2.0 * den * (dene + x2e))
+        small = a < cut
+        inner = tanh_sq(m.where(small, x, 0.0))
         # 1 - sech^2 x = 1 - 4 sigma'(2x)
         e, el, s, _t, u, d = terms(2.0 * a, 0.0)
         outer = 1.0 - 4.0 * dsig(e, el, u, d) * s
@@ -1084,7 +1099,7 @@ def _telu_u(m: Any, k: SimpleNamespace, double: bool) -> Any:
 
 def _telu(m: Any) -> Any:
     k = _kit(m)
-    two_prod, two_sum, div2, cf, terms, u_of = k.two_prod, k.two_sum, k.div2, k.cf, k.terms, _telu_u(m, k, False)
+    two_prod, two_sum, div2, cf, terms, u_of = k.two_prod, k.two_sum, k.div2, k.cf_ratio, k.terms, _telu_u(m, k, False)
 
     def f(x):  # type: ignore[no-untyped-def]
         x = x * 1.0  # see _F64
@@ -1092,7 +1107,7 @@ def _telu(m: Any) -> Any:
         u = (uh + ul) * s
         # x <= 0 (u <= 1): x u D / (D + u^2) with Lambert's continued fraction D (see tanh_small)
         u2, u2e = two_prod(u, u)
-        dd = cf(u2)
+        dd = cf(u2)  # D's error is damped by u^2 / (D + u^2) <= 1/4
         a, ae = two_prod(xc, uh)
         nn, nne = two_prod(a, dd)
         den, dene = two_sum(dd, u2)
