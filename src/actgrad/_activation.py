@@ -31,6 +31,7 @@ class Activation:
         self.__name__ = self.__qualname__ = spec.name
         self._owner = f"actgrad.{spec.name}"
         self._per_channel = any(p.per_channel for p in spec.params)
+        self._channel_names = frozenset(p.name for p in spec.params if p.per_channel)
         #: (kernel, its trailing arguments) per (method, order, convention, parameters): see :meth:`_plan`.
         self._plans: dict[tuple[Any, ...], tuple[_kernels.Kernel, tuple[Any, ...]]] = {}
 
@@ -67,19 +68,19 @@ class Activation:
         """g * f'(x) in one fused pass (g and x broadcast together); with ``wrt``, g * df/d(param), and for a
         per-channel parameter that summed over everything but the channel axis (the parameter's gradient)."""
         order = self._order(wrt)
-        channel = next((p for p in self.spec.params if p.name == wrt and p.per_channel), None)
-        if channel is None and (res := self._short("backward", order, kink, params, (g, x), out)) is not _SLOW:
+        channel = wrt in self._channel_names
+        if not channel and (res := self._short("backward", order, kink, params, (g, x), out)) is not _SLOW:
             return res
         values, variant = self._bind(params, x)
         formula = self.spec.formula(order, variant)
-        if channel is None:
+        if not channel:
             return _dispatch.backward(self._owner, formula, g, x, values, kink, out)
         if out is not None:
             raise TypeError(f"{self._owner}: out= is not supported for the gradient of a per-channel parameter")
         given = self.spec.values(params)
         axis = next((int(given[p.name]) for p in self.spec.params if p.integer), 0)
         grads = _dispatch.backward(self._owner, formula, g, x, values, kink, None)
-        return _per_channel_sum(grads, given[channel.name], axis)
+        return _per_channel_sum(grads, given[wrt], axis)
 
     def value_and_grad(self, x: Any, *, kink: str = "torch", out: Any = None, **params: Any) -> tuple[Any, Any]:
         """(f(x), f'(x)) in one pass; ``out`` is a pair of arrays."""
@@ -106,22 +107,23 @@ class Activation:
         x = inputs[-1]
         if type(x) is not np.ndarray or not _numpy.plain(x) or (len(inputs) == 2 and not _numpy.like(inputs[0], x)):
             return _SLOW
-        if out is not None and not (
-            _numpy.like(out, x)
-            and out.flags.writeable
-            and all(out is a or not np.may_share_memory(out, a) for a in inputs)
-        ):
+        if out is not None and not (_numpy.like(out, x) and out.flags.writeable and _numpy.apart(out, inputs)):
             return _SLOW
         plan = self._plan(method, order, kink, params)
         if plan is None:
             return _SLOW
         kernel, args = plan
         res = np.empty_like(x) if out is None else out
+        # The kernels take flat arrays: C-ordered ones flatten to views (1-d ones are taken as they are: the
+        # reshapes cost a fifth of a 10-element call).
+        flat = x.ndim == 1
+        ins = inputs if flat else tuple(a.reshape(-1) for a in inputs)
+        res_flat = res if flat else res.reshape(-1)
         if method == "pair":
-            grad = np.empty_like(x)
-            kernel.run(x.size, x.reshape(-1), res.reshape(-1), grad.reshape(-1), *args)
-            return res, grad
-        kernel.run(x.size, *[a.reshape(-1) for a in inputs], res.reshape(-1), *args)
+            grad = np.empty_like(res_flat)
+            kernel.run(x.size, *ins, res_flat, grad, *args)
+            return res, grad if flat else grad.reshape(x.shape)
+        kernel.run(x.size, *ins, res_flat, *args)
         return res
 
     def _plan(

@@ -112,6 +112,14 @@ def like(a: object, x: np.ndarray) -> bool:
     return type(a) is np.ndarray and a.dtype is x.dtype and a.shape == x.shape and a.flags.c_contiguous
 
 
+def apart(out: np.ndarray, inputs: tuple[np.ndarray, ...]) -> bool:
+    """``out`` is each input or shares no memory with it (so a kernel may write it while reading them)."""
+    for a in inputs:  # noqa: SIM110 -- a loop: all() of a generator costs more on the short path
+        if a is not out and np.may_share_memory(out, a):
+            return False
+    return True
+
+
 def run(
     owner: str,
     kernel: Kernel,
