@@ -1,7 +1,8 @@
 """The NumPy path: input and ``out=`` rules, dtype policy, layout handling, and the kernel call.
 
-Dtype policy: float32 and float64 are computed in their own type; float16 and bfloat16 in float32, rounded once to
-their own type at the end; integers and bools are promoted to float64. Any other dtype is a TypeError.
+Dtype policy: float32 and float64 results are computed in float64 and rounded once (float32 ones by the lean kernels,
+see :mod:`actgrad._lean`); float16 and bfloat16 as float32, rounded once more to their own type at the end; integers
+and bools are promoted to float64. Any other dtype is a TypeError.
 
 Layout: the kernels run over 1-D views. Inputs that are all contiguous in the same order (C or Fortran), or all 1-D
 with any strides, are used in place; anything else is compacted once. ``out=`` is written directly when its dtype
