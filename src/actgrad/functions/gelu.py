@@ -48,6 +48,32 @@ _A6 = (0.26829, 2.7053914664065815e-17)
 _U_MAX = 40.0
 _U_MAX_TANH = 30.0
 
+# Lean (float32 results): the Mills ratio for every 0 <= u <= 40 as one polynomial in y = (u - 4)/(u + 4), highest
+# degree first; error below 3e-15 (what a float32 result needs is 1e-10).
+_MILLS_LEAN = (
+    -1.7764753449951865e-09,
+    1.0622815321947829e-08,
+    2.7679040873021075e-08,
+    -9.454577040368213e-08,
+    -2.4076774856763007e-07,
+    4.720409046570424e-07,
+    1.6614871955736562e-06,
+    -2.0462831146554842e-06,
+    -1.0788939128139223e-05,
+    1.1594095350547207e-05,
+    7.181119032619162e-05,
+    -0.00011418454497803101,
+    -0.00046920145936431176,
+    0.0016012680224450956,
+    0.0012722694558833067,
+    -0.021286526562270907,
+    0.07736659066350893,
+    -0.17974381473712386,
+    0.311772558210951,
+    -0.4271237467660058,
+    0.23665238291356067,
+)
+
 # Mills ratio on [c - 1/2, c + 1/2], c = 0.5, 1.5, 2.5, 3.5: R(c + t) = r0 + r1 t + t^2 P(t); r0, r1 double-doubles,
 # P's coefficients highest degree first.
 _R0 = (
@@ -269,6 +295,7 @@ def _build_kit(m: Any) -> SimpleNamespace:
     div2 = m.div_dd if _math.compiled(m) else div2  # one division in the lean namespace
     # The polynomials about the zeros of G' and G'' (not in the lean namespace: see actgrad._lean).
     roots = getattr(m, "COMPENSATED", True)
+    mills_lean = horner(_MILLS_LEAN, m)
 
     @jit
     def sub2(ah, al, bh, bl):  # type: ignore[no-untyped-def]
@@ -337,6 +364,13 @@ def _build_kit(m: Any) -> SimpleNamespace:
         dh, dl = two_sum(ub, h_series(8.0 / ub - 1.0) / ub)
         bh, bl = div2(1.0, 0.0, dh, dl)
         return m.where(small, sh, bh), m.where(small, sl, bl)
+
+    if not roots:  # lean: one polynomial and one division, no double-double
+
+        @jit
+        def mills(u):  # type: ignore[no-untyped-def]
+            """R(u) for 0 <= u <= _U_MAX (lean: error below 3e-15), with no error term."""
+            return mills_lean((u - 4.0) / (u + 4.0)), 0.0
 
     return SimpleNamespace(**{k: v for k, v in locals().items() if k != "m"})
 
