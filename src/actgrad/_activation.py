@@ -131,16 +131,17 @@ class Activation:
     ) -> tuple[_kernels.Kernel, tuple[Any, ...]] | None:
         """(kernel, trailing arguments) for a method, memoized by its arguments; None for array parameters.
 
-        The key spells parameters by ``repr`` (-0.0 is not 0.0, True is not 1) and is stored only once the
-        parameters and ``kink`` validated, so a hit never skips a check."""
+        The key holds parameters of exact type float, int or str (bools and others take the general path, which
+        checks them), zeros by ``repr`` (-0.0 is not 0.0), and is stored only once the parameters and ``kink``
+        validated, so a hit never skips a check."""
         if type(kink) is not str or type(order) not in (int, str):
             return None  # the general path reports the error
-        if not params:
-            key: tuple[Any, ...] = (method, order, kink)
-        elif all(type(v) in (float, int, str) for v in params.values()):
-            key = (method, order, kink, *[(k, repr(v)) for k, v in params.items()])
-        else:
-            return None
+        key: tuple[Any, ...] = (method, order, kink)
+        for name, v in params.items():
+            t = type(v)
+            if t is not float and t is not int and t is not str:
+                return None
+            key += (name, v if v else repr(v))
         plan = self._plans.get(key)
         if plan is not None:
             return plan
