@@ -126,7 +126,8 @@ def _cpu_views(inputs: Sequence[Any]) -> tuple[list[np.ndarray], Any] | None:
             for a in inputs
         ):
             return None
-        return [np.asarray(a) for a in inputs], jnp.asarray
+        device = next(iter(first.devices()))
+        return [np.asarray(a) for a in inputs], lambda v: jax.device_put(v, device)  # a copy: JAX arrays own theirs
     return None
 
 
