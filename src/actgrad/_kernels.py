@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from numba import njit, prange
+from numba.core import config as numba_config
 
 from . import _cache, _lean, _math
 from ._registry import Formula
@@ -126,6 +127,11 @@ class Kernel:
         lock = _parallel_lock
         if size >= PARALLEL_MIN_SIZE and _parallel_allowed and lock.acquire(blocking=False):
             try:
+                if not _parallel_started:
+                    # numba reads its environment (NUMBA_NUM_THREADS) when it compiles, not when it loads a cached
+                    # kernel: a process whose environment changed after numba's import (a Dask worker started
+                    # with env=) would launch its threads under a stale setting and fail at its next compile.
+                    numba_config.reload_config()
                 _parallel_started = True
                 parallel(*args)
             finally:
