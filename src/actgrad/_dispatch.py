@@ -72,19 +72,20 @@ def _evaluate(
     roles = ["g", "x"][-len(inputs) :]
     if any(_is_dataarray(a) for a in inputs):
         return _xarray(owner, kernel, formulas, inputs, params, convention, out)
-    if any(array_api_compat.is_dask_array(a) for a in inputs) and all(isinstance(p, float) for p in params):
+    scalar_params = all(isinstance(p, float) for p in params)  # the kernels' (per-channel arrays: array-API path)
+    if scalar_params and any(array_api_compat.is_dask_array(a) for a in inputs):
         return _dask(owner, kernel, formulas, inputs, params, convention, out)
     xp = namespace(*inputs)
     if xp is None:
         arrays = [_numpy.coerce(owner, a, role) for a, role in zip(inputs, roles, strict=True)]
-        if all(isinstance(p, float) for p in params):
+        if scalar_params:
             return _numpy.run(owner, kernel, arrays, len(formulas), out, kernel_args(formulas, params, convention))
         wide = [a.astype(np.float64) for a in arrays]  # per-channel parameters: NumPy as an array-API namespace
         values = _xp_values(owner, np_namespace, formulas, wide, params, convention)
         return _numpy.finish(owner, arrays, values, out)
     if out is not None:
         raise TypeError(f"{owner}: out= is supported for NumPy arrays only")
-    if all(isinstance(p, float) for p in params) and (back := _cpu_views(inputs)) is not None:
+    if scalar_params and (back := _cpu_views(inputs)) is not None:
         views, wrap = back
         values = _numpy.run(owner, kernel, views, len(formulas), None, kernel_args(formulas, params, convention))
         return wrap(values) if len(formulas) == 1 else tuple(wrap(v) for v in values)

@@ -18,6 +18,8 @@ results use :mod:`actgrad._lean`, whose transformations are plain float64 arithm
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from llvmlite import ir
@@ -43,6 +45,21 @@ def compiled(m: object) -> bool:
     """Whether ``m`` is a scalar namespace compiled into the kernels (this module or :mod:`actgrad._lean`), rather
     than an array namespace evaluated as it stands."""
     return getattr(m, "COMPILED", False) is True
+
+
+def lean(m: object) -> bool:
+    """Whether ``m`` is :mod:`actgrad._lean` (float32 results: kits drop their double-double corrections)."""
+    return getattr(m, "COMPENSATED", True) is False
+
+
+def jit_for(m: Any) -> Callable[[Any], Any]:
+    """How a kit compiles a helper for namespace ``m``: ``m.helper`` in the scalar namespaces, not at all (the
+    function as it stands) for array namespaces."""
+    return m.helper if compiled(m) else _as_it_stands
+
+
+def _as_it_stands(fn: Any) -> Any:
+    return fn
 
 
 @njit(inline="always")

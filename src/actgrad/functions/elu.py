@@ -147,7 +147,7 @@ def _compiled(m: Any, lines: list[str]) -> Any:
     """The function ``p`` defined by ``lines`` (with ``fma`` in scope), compiled for namespace ``m``."""
     namespace: dict[str, Any] = {"fma": fma(m)}
     exec("\n".join(lines) + "\n", namespace)
-    return m.helper(namespace["p"]) if _math.compiled(m) else namespace["p"]
+    return _math.jit_for(m)(namespace["p"])
 
 
 def error_free(m: Any) -> tuple[Any, Any, Any, Any]:
@@ -155,8 +155,9 @@ def error_free(m: Any) -> tuple[Any, Any, Any, Any]:
     the scalar namespaces; none for array namespaces) and the error-free transformations of double-double arithmetic
     (plain arithmetic in :mod:`actgrad._lean`).
     """
+    jit = _math.jit_for(m)
     if _math.compiled(m):  # exact in the scalar namespace (an fma gives the product's error), plain in the lean one
-        return m.helper, m.two_sum, m.fast_two_sum, m.two_prod
+        return jit, m.two_sum, m.fast_two_sum, m.two_prod
 
     def two_sum(a, b):  # type: ignore[no-untyped-def]
         """a + b = s + e exactly."""
@@ -186,7 +187,7 @@ def error_free(m: Any) -> tuple[Any, Any, Any, Any]:
         bl = b - bh
         return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
-    return (lambda fn: fn), two_sum, renorm, two_prod
+    return jit, two_sum, renorm, two_prod
 
 
 def _build_kit(m: Any) -> SimpleNamespace:

@@ -294,8 +294,7 @@ def _build_kit(m: Any) -> SimpleNamespace:
 
     div2 = m.div_dd if _math.compiled(m) else div2  # one division in the lean namespace
     # The polynomials about the zeros of G' and G'' (not in the lean namespace: see actgrad._lean).
-    roots = getattr(m, "COMPENSATED", True)
-    mills_lean = horner(_MILLS_LEAN, m)
+    roots = not _math.lean(m)
 
     @jit
     def sub2(ah, al, bh, bl):  # type: ignore[no-untyped-def]
@@ -366,6 +365,7 @@ def _build_kit(m: Any) -> SimpleNamespace:
         return m.where(small, sh, bh), m.where(small, sl, bl)
 
     if not roots:  # lean: one polynomial and one division, no double-double
+        mills_lean = horner(_MILLS_LEAN, m)
 
         @jit
         def mills(u):  # type: ignore[no-untyped-def]

@@ -37,23 +37,18 @@ __all__ = ["hard_sigmoid", "hard_swish", "hard_tanh", "hard_shrink", "soft_shrin
 _ZERO = Formula(lambda m: lambda x, *params: 0.0, r"0")
 
 
-def _jit(m, fn):  # type: ignore[no-untyped-def]
-    """A helper as the namespace needs it: compiled (inlined) for the scalar kernels, plain for arrays."""
-    return m.helper(fn) if _math.compiled(m) else fn
-
-
 def _double(m):  # type: ignore[no-untyped-def]
     """``x -> True`` where x is computed in float64: always in the kernels; on the array path, unless the library
     lacks float64 (JAX without x64 computes in float32)."""
     if _math.compiled(m):
-        return _jit(m, lambda x: True)
+        return _math.jit_for(m)(lambda x: True)
     return lambda x: x.dtype == m.float64
 
 
 def _split(m):  # type: ignore[no-untyped-def]
     """``x -> `` Veltkamp's splitting constant 2^ceil(p/2) + 1 for x's compute precision p (53 or 24)."""
     if _math.compiled(m):
-        return _jit(m, lambda x: 134217729.0)
+        return _math.jit_for(m)(lambda x: 134217729.0)
     return lambda x: 134217729.0 if x.dtype == m.float64 else 4097.0
 
 
@@ -70,7 +65,7 @@ def _mul_dd(m):  # type: ignore[no-untyped-def]
         bl = b - bh
         return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
-    return _jit(m, mul)
+    return _math.jit_for(m)(mul)
 
 
 def _div6(m):  # type: ignore[no-untyped-def]
@@ -88,7 +83,7 @@ def _div6(m):  # type: ignore[no-untyped-def]
         r = ((s - h) - t) + e
         return q + r / 6.0
 
-    return _jit(m, div6)
+    return _math.jit_for(m)(div6)
 
 
 def _hs(m):  # type: ignore[no-untyped-def]
@@ -102,7 +97,7 @@ def _hs(m):  # type: ignore[no-untyped-def]
         e = xi - (s - 3.0)  # fast two-sum: |3| >= |xi|
         return m.where(inside, div6(s, e), m.where(x > 0, 1.0, 0.0))
 
-    return _jit(m, hs)
+    return _math.jit_for(m)(hs)
 
 
 def _hard_sigmoid(m):  # type: ignore[no-untyped-def]

@@ -26,7 +26,7 @@ import math
 from .. import _math
 from .._activation import activation
 from .._registry import Formula, Kink, Param, Spec
-from .hard import _double, _jit, _mul_dd, _split
+from .hard import _double, _mul_dd, _split
 
 __all__ = ["squareplus", "sparse_plus", "sparse_sigmoid"]
 
@@ -44,7 +44,7 @@ def _square_dd(m):  # type: ignore[no-untyped-def]
         al = a - ah
         return p, ((ah * ah - p) + 2.0 * ah * al) + al * al
 
-    return _jit(m, sq)
+    return _math.jit_for(m)(sq)
 
 
 def _scaled_b(m):  # type: ignore[no-untyped-def]
@@ -56,7 +56,7 @@ def _scaled_b(m):  # type: ignore[no-untyped-def]
         scaled = m.where(small, b * 2.0**300, m.where(large, b * 2.0**-300, b))
         return scaled, m.where(small, 2.0**-300, m.where(large, 2.0**300, 1.0))
 
-    return _jit(m, scaled_b)
+    return _math.jit_for(m)(scaled_b)
 
 
 def _squareplus_core(m):  # type: ignore[no-untyped-def]
@@ -92,7 +92,7 @@ def _squareplus_core(m):  # type: ignore[no-untyped-def]
         ue = (axs - (u - r)) + rl
         return c, bs, asym, xs, r, rl, ir, u, ue
 
-    return _jit(m, core)
+    return _math.jit_for(m)(core)
 
 
 def _squareplus64(m):  # type: ignore[no-untyped-def]

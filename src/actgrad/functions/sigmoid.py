@@ -129,9 +129,9 @@ _SINHC = (9.183689863795546e-29, 6.446950284384474e-26, 3.868170170630684e-23, 1
 
 def _build_kit(m: Any) -> SimpleNamespace:
     """The helpers for namespace ``m``: compiled by numba for the scalar namespace, plain functions for arrays."""
-    jit = m.helper if _math.compiled(m) else (lambda fn: fn)
+    jit = _math.jit_for(m)
     prec = 53 if _math.compiled(m) else _precision(m)
-    lean = not getattr(m, "COMPENSATED", True)  # actgrad._lean: plain float64, for float32 results
+    lean = _math.lean(m)  # actgrad._lean: plain float64, for float32 results
     splitter = 2.0 ** ((prec + 1) // 2) + 1.0  # Veltkamp's: 2^27 + 1 for float64
     if prec == 53:
         tail_at, k_hi, k_lo, scale = _TAIL, _K_HI, _K_LO, _SCALE
@@ -217,8 +217,12 @@ def _build_kit(m: Any) -> SimpleNamespace:
         bh, bl = split(b)
         return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
-    if _math.compiled(m):  # the namespace's: exact (an fma gives the product's error), or plain arithmetic if lean
-        two_sum, two_prod = m.two_sum, m.two_prod
+    @jit
+    def fast_two_sum(a, b):  # type: ignore[no-untyped-def]
+        """a + b = s + e exactly when |a| >= |b|."""
+        a, b = keep(a), keep(b)
+        s = a + b
+        return s, b - (s - a)
 
     @jit
     def div2_dd(nh, nl, dh, dl):  # type: ignore[no-untyped-def]
@@ -227,8 +231,8 @@ def _build_kit(m: Any) -> SimpleNamespace:
         p, pe = two_prod(q, dh)
         return q, ((((keep(nh) - p) - pe) + nl) - q * dl) / dh
 
-    if _math.compiled(m):
-        div2_dd = m.div_dd
+    if _math.compiled(m):  # the namespace's own: exact (an fma gives the product's error), or plain if lean
+        two_sum, fast_two_sum, two_prod, div2_dd = m.two_sum, m.fast_two_sum, m.two_prod, m.div_dd
 
     @jit
     def div2(nh, nl, dh, dl):  # type: ignore[no-untyped-def]
@@ -363,16 +367,6 @@ def _build_kit(m: Any) -> SimpleNamespace:
         if lean:  # see actgrad._lean: no polynomial about the zero
             return jit(lambda x: (False, 0.0))
         return at
-
-    @jit
-    def fast_two_sum(a, b):  # type: ignore[no-untyped-def]
-        """a + b = s + e exactly when |a| >= |b|."""
-        a, b = keep(a), keep(b)
-        s = a + b
-        return s, b - (s - a)
-
-    if _math.compiled(m):
-        fast_two_sum = m.fast_two_sum
 
     @jit
     def horner_step(ch, cl, rh, rl, bh, bl):  # type: ignore[no-untyped-def]
