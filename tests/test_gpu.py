@@ -6,6 +6,8 @@ activation and method, and the throughput against PyTorch's CUDA kernels, is ``b
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 import pytest
@@ -42,17 +44,29 @@ def _close(got: np.ndarray, want: np.ndarray, x: np.ndarray) -> None:
     assert not bad.any(), f"x = {x[bad][:5]}: {got[bad][:5]} != {want[bad][:5]}"
 
 
-def _torch_cuda():  # type: ignore[no-untyped-def]
+class _Device(NamedTuple):
+    """A GPU array library: host -> device, device -> host, and whether a result is a device array of it."""
+
+    put: Callable[[np.ndarray], Any]
+    get: Callable[[Any], np.ndarray]
+    owns: Callable[[Any], bool]
+
+
+def _torch_cuda() -> _Device:
     if importlib.util.find_spec("torch") is None:
         pytest.skip("PyTorch is not installed")
     import torch
 
     if not torch.cuda.is_available():
         pytest.skip("no CUDA device")
-    return torch
+    return _Device(
+        lambda a: torch.from_numpy(a).cuda(),
+        lambda t: t.cpu().numpy(),
+        lambda t: isinstance(t, torch.Tensor) and t.is_cuda,
+    )
 
 
-def _cupy():  # type: ignore[no-untyped-def]
+def _cupy() -> _Device:
     if importlib.util.find_spec("cupy") is None:
         pytest.skip("CuPy is not installed")
     import cupy
@@ -61,35 +75,26 @@ def _cupy():  # type: ignore[no-untyped-def]
         cupy.cuda.runtime.getDeviceCount()
     except cupy.cuda.runtime.CUDARuntimeError:
         pytest.skip("no CUDA device")
-    return cupy
+    return _Device(cupy.asarray, cupy.asnumpy, lambda a: isinstance(a, cupy.ndarray))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", NAMES)
-def test_torch_cuda_equals_cpu(name: str, dtype: type) -> None:
-    torch = _torch_cuda()
+@pytest.mark.parametrize("device", [_torch_cuda, _cupy], ids=["torch-cuda", "cupy"])
+def test_gpu_arrays_equal_cpu(device: Callable[[], _Device], name: str, dtype: type) -> None:
+    dev = device()
     fn = ag.get(name)
     x = _inputs(dtype)
     g = np.random.default_rng(1).standard_normal(x.size).astype(dtype)
-    t, tg = torch.from_numpy(x).cuda(), torch.from_numpy(g).cuda()
+    d, dg = dev.put(x), dev.put(g)
     for kink in ("torch", "right"):
         for got, want in (
-            (fn(t), fn(x)),
-            (fn.grad(t, kink=kink), fn.grad(x, kink=kink)),
-            (fn.grad2(t, kink=kink), fn.grad2(x, kink=kink)),
-            (fn.backward(tg, t, kink=kink), fn.backward(g, x, kink=kink)),
+            (fn(d), fn(x)),
+            (fn.grad(d, kink=kink), fn.grad(x, kink=kink)),
+            (fn.grad2(d, kink=kink), fn.grad2(x, kink=kink)),
+            (fn.backward(dg, d, kink=kink), fn.backward(g, x, kink=kink)),
         ):
-            assert got.is_cuda and got.dtype == t.dtype
-            _close(got.cpu().numpy(), want, x)
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("name", NAMES)
-def test_cupy_equals_cpu(name: str, dtype: type) -> None:
-    cupy = _cupy()
-    fn = ag.get(name)
-    x = _inputs(dtype)
-    c = cupy.asarray(x)
-    for got, want in ((fn(c), fn(x)), (fn.grad(c), fn.grad(x)), (fn.grad2(c), fn.grad2(x))):
-        assert isinstance(got, cupy.ndarray) and got.dtype == x.dtype
-        _close(cupy.asnumpy(got), want, x)
+            assert dev.owns(got)
+            host = dev.get(got)
+            assert host.dtype == x.dtype
+            _close(host, want, x)
