@@ -196,3 +196,39 @@ def test_lean_exp_special_values() -> None:
     ours = np.empty_like(x)
     _lean_loop(x, ours)
     np.testing.assert_array_equal(ours, [1.0, 1.0, np.inf, 0.0, np.nan, np.inf, 0.0, np.inf])
+
+
+# --- actgrad._lean.expm1: e^x - 1 without cancellation, for the float32 kernels' tanh ---------------------------
+
+
+@njit(error_model="numpy")
+def _lean_expm1_loop(x: np.ndarray, out: np.ndarray) -> None:
+    for i in range(x.size):
+        out[i] = _lean.expm1(x[i])
+
+
+@pytest.mark.parametrize("regime", list(REGIMES))
+def test_lean_expm1_relative_error(regime: str) -> None:
+    """Within 2^-44 relative wherever e^x - 1 is finite and nonzero: also for tiny x, where e^x - 1 = x(1 + x/2 +
+    ...) and exp(x) - 1 would lose everything; inf where e^x overflows, -1 where it underflows."""
+    x = REGIMES[regime](np.random.default_rng(100 + sorted(REGIMES).index(regime)))
+    ours = np.empty_like(x)
+    _lean_expm1_loop(x, ours)
+    with mpmath.workprec(200):
+        for xi, yi in zip(x.tolist(), ours.tolist(), strict=True):
+            true = mpmath.expm1(mpmath.mpf(xi))
+            if true > np.finfo(np.float64).max:
+                assert yi == math.inf, xi
+            elif true != 0:
+                assert abs(mpmath.mpf(yi) / true - 1) <= 2.0**-44, (xi, yi)
+            else:
+                assert yi == 0.0, xi
+
+
+def test_lean_expm1_special_values() -> None:
+    tiny = np.finfo(np.float64).smallest_subnormal
+    x = np.array([0.0, -0.0, tiny, -tiny, np.inf, -np.inf, np.nan, 1000.0, -1000.0])
+    ours = np.empty_like(x)
+    _lean_expm1_loop(x, ours)
+    np.testing.assert_array_equal(ours, [0.0, -0.0, tiny, -tiny, np.inf, -1.0, np.nan, np.inf, -1.0])
+    assert np.signbit(ours[1]) and np.signbit(ours[3])

@@ -24,8 +24,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from numba import njit, prange
+from numba import njit, prange, types
 from numba.core import config as numba_config
+from numba.extending import intrinsic
 
 from . import _cache, _lean, _math
 from ._registry import Formula
@@ -72,9 +73,30 @@ def scalar(formula: Formula, lean: bool = False) -> Callable[..., Any]:
     return njit(inline="always")(s)  # type: ignore[no-any-return]
 
 
+#: LLVM's function attribute asking for 512-bit vectors. LLVM's tuning for recent Intel CPUs prefers 256-bit ones
+#: (a remedy for the clock drop of early AVX-512 parts) and so runs float64 loops 4 lanes wide; on AVX-512 machines
+#: the float64 kernels run 1.3x-1.5x faster at 8 lanes (exp 1.95 -> 1.32 ns per element, tanh 5.2 -> 3.8 on the
+#: reference machine). CPUs without AVX-512 ignore it.
+_WIDE = '"prefer-vector-width"="512"'
+
+
+@intrinsic
+def _wide_vectors(typingctx):  # type: ignore[no-untyped-def]
+    """Marks the function it is called in (a kernel's loop, also the body numba outlines for a parallel loop) with
+    :data:`_WIDE`; it emits no instruction. llvmlite's attribute set accepts only its list of bare attributes, so
+    the string attribute goes into the set as it is printed."""
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        set.add(builder.function.attributes, _WIDE)
+        return context.get_dummy_value()
+
+    return types.none(), codegen
+
+
 def _unary(s: Callable[..., Any]) -> Callable[..., None]:
     def kernel(x, out, params, kpos, kval):  # type: ignore[no-untyped-def]
         for i in prange(x.size):
+            _wide_vectors()
             out[i] = s(x[i], params, kpos, kval)
 
     return kernel
@@ -83,6 +105,7 @@ def _unary(s: Callable[..., Any]) -> Callable[..., None]:
 def _backward(s: Callable[..., Any]) -> Callable[..., None]:
     def kernel(g, x, out, params, kpos, kval):  # type: ignore[no-untyped-def]
         for i in prange(x.size):
+            _wide_vectors()
             out[i] = g[i] * s(x[i], params, kpos, kval)
 
     return kernel
@@ -91,6 +114,7 @@ def _backward(s: Callable[..., Any]) -> Callable[..., None]:
 def _pair(s0: Callable[..., Any], s1: Callable[..., Any]) -> Callable[..., None]:
     def kernel(x, out0, out1, params, kpos0, kval0, kpos1, kval1):  # type: ignore[no-untyped-def]
         for i in prange(x.size):
+            _wide_vectors()
             xi = x[i]
             out0[i] = s0(xi, params, kpos0, kval0)
             out1[i] = s1(xi, params, kpos1, kval1)

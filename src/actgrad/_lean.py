@@ -26,7 +26,6 @@ from ._math import (  # noqa: F401 -- the namespace's functions
     copysign,
     erf,
     erfc,
-    expm1,
     fma,
     log,
     log1p,
@@ -72,11 +71,11 @@ _SHIFT_BITS = 0x4338000000000000
 
 
 @helper
-def exp(x):  # type: ignore[no-untyped-def]
-    """e^x within 2^-45 relative (float64 subnormal results less precise; float32 results never are subnormal in
-    float64): x = k ln 2 + r, |r| <= ln2 / 2, e^r by its Taylor polynomial of degree 11 (truncation below 2^-48),
-    times 2^k built from bits in two halves, so that overflow gives inf and underflow 0. NaN propagates."""
-    xc = -746.0 if x < -746.0 else x  # NaN passes both clamps
+def _reduced(x):  # type: ignore[no-untyped-def]
+    """(q, s1, s2, 1/s2) with e^x = (1 + q) s1 s2 within 2^-45 relative: x = k ln 2 + r, |r| <= ln2 / 2, q = e^r - 1
+    by its Taylor polynomial of degree 11 (truncation below 2^-48), and 2^k = s1 s2 built from bits in two halves, so
+    that overflow gives inf and underflow 0 (x is clamped to [-746, 710] first; NaN passes both clamps)."""
+    xc = -746.0 if x < -746.0 else x
     xc = 710.0 if xc > 710.0 else xc
     shifted = xc * _INV_LN2 + _SHIFT
     k = _bits(shifted) - _SHIFT_BITS
@@ -93,6 +92,23 @@ def exp(x):  # type: ignore[no-untyped-def]
     p = p * r + 0.16666666666666666  # 1/3!
     p = p * r + 0.5
     p = p * r + 1.0
-    p = p * r + 1.0
     half = k >> 1
-    return p * _from_bits((half + 1023) << 52) * _from_bits((k - half + 1023) << 52)
+    rest = k - half
+    return p * r, _from_bits((half + 1023) << 52), _from_bits((rest + 1023) << 52), _from_bits((1023 - rest) << 52)
+
+
+@helper
+def exp(x):  # type: ignore[no-untyped-def]
+    """e^x within 2^-45 relative (float64 subnormal results less precise; float32 results never are subnormal in
+    float64). NaN propagates."""
+    q, s1, s2, _ = _reduced(x)
+    return ((q + 1.0) * s1) * s2
+
+
+@helper
+def expm1(x):  # type: ignore[no-untyped-def]
+    """e^x - 1 within 2^-44 relative: ((e^r - 1) s1 - (1/s2 - s1)) s2 with 2^k = s1 s2, which is e^r - 1 itself
+    where k = 0 (no cancellation for small x, and -0 stays -0) and otherwise adds terms of which |e^x - 1| > 0.29
+    is more than a third; 2^k itself is never formed, so it does not overflow before e^x does. NaN propagates."""
+    q, s1, s2, s2_inv = _reduced(x)
+    return (q * s1 - (s2_inv - s1)) * s2

@@ -53,7 +53,11 @@ def _split(m):  # type: ignore[no-untyped-def]
 
 
 def _mul_dd(m):  # type: ignore[no-untyped-def]
-    """``(a, b, k) -> (p, pe)``: a * b = p + pe exactly (Dekker's product; k is ``_split``'s constant)."""
+    """``(a, b, k) -> (p, pe)``: a * b = p + pe exactly: in the kernels from an fma (also for float32 results, where
+    the lean namespace's two_prod drops the error term), elsewhere by Dekker's product (k is ``_split``'s
+    constant)."""
+    if _math.compiled(m):
+        return _math.jit_for(m)(lambda a, b, k: _math.two_prod(a, b))
 
     def mul(a, b, k):  # type: ignore[no-untyped-def]
         p = a * b

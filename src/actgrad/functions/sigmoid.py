@@ -348,6 +348,21 @@ def _build_kit(m: Any) -> SimpleNamespace:
         small = a < tanh_cut
         return m.where(small, tanh_small(m.where(small, x, 0.0)), m.copysign(tanh_big(a), x))
 
+    if lean:
+        # E / (E + 2) with E = e^2a - 1: no cancellation at any a (the namespace's expm1 is relative), so neither a
+        # Taylor branch nor a scaled tail; tanh a rounds to 1 in float64 from a = 19.1 on (and E would overflow)
+
+        @jit
+        def tanh_big(a):  # type: ignore[no-untyped-def]
+            """tanh a for a >= 0."""
+            e = m.expm1(2.0 * m.where(a > 20.0, 20.0, a))
+            return e / (e + 2.0)
+
+        @jit
+        def tanh(x):  # type: ignore[no-untyped-def]
+            """tanh x for every x."""
+            return m.copysign(tanh_big(m.abs(x)), x)
+
     def near_root(poly, width):  # type: ignore[no-untyped-def]
         """The Taylor polynomial ``poly`` about a zero r (a _SILU1-style tuple: r, c1, (cn, ..., c2)) as a function
         returning (|x - r| < width, c1 y + c2 y^2 + ...) with y = x - r."""
@@ -1091,8 +1106,27 @@ def _telu_u(m: Any, k: SimpleNamespace, double: bool) -> Any:
     return k.jit(u_of)
 
 
+def _telu_lean(m: Any, k: SimpleNamespace, grad: bool) -> Any:
+    """telu or telu' for float32 results (actgrad._lean): from u = e^x and tanh u = E / (E + 2), E = e^2u - 1, which
+    is relative everywhere; f' = tanh u + x u (1 - tanh u)(1 + tanh u) errs by about x u 2^-53 absolute where sech^2
+    u cancels, far below float32's ulp of f' ~ 1 there. x is clamped at -2000 (telu(-inf) = 0), and at 20 inside u."""
+    tanh_big = k.tanh_big
+
+    def f(x):  # type: ignore[no-untyped-def]
+        x = x * 1.0  # see _F64
+        xc = m.where(x < -2000.0, -2000.0, x)
+        xu = m.where(xc > 20.0, 20.0, xc)  # tanh(e^20) = 1 in float64 (and x u sech^2 u = 0 from there on)
+        u = m.exp(xu)
+        t = tanh_big(u)
+        return t + xu * u * ((1.0 - t) * (1.0 + t)) if grad else xc * t
+
+    return f
+
+
 def _telu(m: Any) -> Any:
     k = _kit(m)
+    if _math.lean(m):
+        return _telu_lean(m, k, False)
     two_prod, two_sum, div2, cf, terms, u_of = k.two_prod, k.two_sum, k.div2, k.cf_ratio, k.terms, _telu_u(m, k, False)
 
     def f(x):  # type: ignore[no-untyped-def]
@@ -1117,6 +1151,8 @@ def _telu(m: Any) -> Any:
 
 def _telu_grad(m: Any) -> Any:
     k = _kit(m)
+    if _math.lean(m):
+        return _telu_lean(m, k, True)
     two_prod, two_sum, div2, terms, dsig, square, tanh_big = (
         k.two_prod,
         k.two_sum,
