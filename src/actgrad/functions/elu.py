@@ -265,6 +265,28 @@ def _build_kit(m: Any) -> SimpleNamespace:
         e = m.exp(m.where(t > 0, t, 1.0))
         return m.where(t > 0, m.where(t < 709.0, k * (e + e * r), k * e), low)
 
+    if _math.lean(m):
+        # float32 results (actgrad._lean): the namespace's expm1 is relative everywhere and float64's range covers
+        # float32's, so neither the series, the shifted tail nor CELU's compensated x/alpha is needed (an error of
+        # 2^-52 in t grows by |t| <= 104 before e^t underflows float32)
+
+        @jit
+        def expm1_neg(x):  # type: ignore[no-untyped-def]
+            return m.expm1(x), 0.0
+
+        @jit
+        def scaled_exp(a, c, k_hi, k_lo):  # type: ignore[no-untyped-def]
+            return k_hi * m.exp(a + c)
+
+        @jit
+        def celu_t(x, alpha):  # type: ignore[no-untyped-def]
+            t = m.where(x > 0, 0.0, x) * (1.0 / alpha)  # 1/alpha is hoisted out of the kernel's loop
+            return m.where(t < _X_MIN, _X_MIN, t), 0.0, 0.0
+
+        @jit
+        def exp_t(t, r, k):  # type: ignore[no-untyped-def]
+            return k * m.exp(t)
+
     return SimpleNamespace(**{k: v for k, v in locals().items() if k != "m"})
 
 
@@ -400,6 +422,8 @@ selu = activation(
 def _celu(m: Any) -> Any:
     k = _kit(m)
     two_prod, expm1_neg, exp_t, celu_t = k.two_prod, k.expm1_neg, k.exp_t, k.celu_t
+    if _math.lean(m):  # alpha expm1(x / alpha) as it stands (see the kit); it may overflow where alpha < 0
+        return lambda x, alpha: m.where(x > 0, x, alpha * m.expm1(celu_t(x, alpha)[0]))
 
     def f(x, alpha):  # type: ignore[no-untyped-def]
         t, r, rem = celu_t(x, alpha)
@@ -421,12 +445,14 @@ def _celu(m: Any) -> Any:
 
 def _celu_grad(m: Any, order: int) -> Any:
     k = _kit(m)
-    exp_t, celu_t = k.exp_t, k.celu_t
+    exp_t, celu_t, lean = k.exp_t, k.celu_t, _math.lean(m)
 
     def f(x, alpha):  # type: ignore[no-untyped-def]
         t, r, _rem = celu_t(x, alpha)
         if order == 1:
             return m.where(x > 0, 1.0, exp_t(t, r, 1.0))
+        if lean:  # a product with the hoisted 1/alpha (a division per element costs as much as exp here)
+            return m.where(x > 0, 0.0, exp_t(t, r, 1.0 / alpha))
         return m.where(x > 0, 0.0, exp_t(t, r, 1.0) / alpha)
 
     return f
