@@ -822,9 +822,22 @@ def _softsign(m: Any) -> Any:
     return f
 
 
+def _softsign_lean(m: Any, order: int) -> Any:
+    """f' = 1 / (1 + |x|)^2 and f'' = -2 sign(x) / (1 + |x|)^3 for float32 results: float64 holds the powers of any
+    float32 |x| (at most 2^384), so one division does, where the float64 kernels guard against overflow."""
+
+    def f(x):  # type: ignore[no-untyped-def]
+        u = 1.0 + m.abs(x * 1.0)
+        return 1.0 / (u * u) if order == 1 else m.copysign(2.0 / (u * u * u), -x)
+
+    return f
+
+
 def _softsign_grad(m: Any) -> Any:
     k = _kit(m)
     two_sum, div2, square = k.two_sum, k.div2, k.square
+    if _math.lean(m):
+        return _softsign_lean(m, 1)
 
     def f(x):  # type: ignore[no-untyped-def]
         x = x * 1.0  # see _F64
@@ -841,6 +854,8 @@ def _softsign_grad(m: Any) -> Any:
 def _softsign_grad2(m: Any) -> Any:
     k = _kit(m)
     two_sum, div2, cube = k.two_sum, k.div2, k.cube
+    if _math.lean(m):
+        return _softsign_lean(m, 2)
 
     def f(x):  # type: ignore[no-untyped-def]
         x = x * 1.0  # see _F64
