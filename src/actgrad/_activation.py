@@ -51,7 +51,7 @@ class Activation:
 
     def grad(self, x: Any, *, kink: str = "torch", wrt: str | None = None, out: Any = None, **params: Any) -> Any:
         """f'(x), or the derivative with respect to parameter ``wrt``; ``kink`` picks the value at kinks."""
-        order = self._order(wrt)
+        order = 1 if wrt is None else self._order(wrt)
         if (res := self._short("unary", order, kink, params, (x,), out)) is not _SLOW:
             return res
         return self._unary(order, x, params, kink, out)
@@ -67,8 +67,8 @@ class Activation:
     ) -> Any:
         """g * f'(x) in one fused pass (g and x broadcast together); with ``wrt``, g * df/d(param), and for a
         per-channel parameter that summed over everything but the channel axis (the parameter's gradient)."""
-        order = self._order(wrt)
-        channel = wrt in self._channel_names
+        order = 1 if wrt is None else self._order(wrt)
+        channel = wrt is not None and wrt in self._channel_names
         if not channel and (res := self._short("backward", order, kink, params, (g, x), out)) is not _SLOW:
             return res
         values, variant = self._bind(params, x)
@@ -104,16 +104,25 @@ class Activation:
         """The short path, for native float32/float64 C-ordered arrays of one shape and dtype (and an ``out=`` of
         the same kind that is one of them or shares no memory with them): the memoized kernel, no conversion, no
         dispatch. ``_SLOW`` when it does not apply, and the general path decides (and reports errors)."""
+        # Every step here costs a 10-element call a share of its ~2 us: checks are inlined, not calls
         x = inputs[-1]
-        if type(x) is not np.ndarray or not _numpy.plain(x) or (len(inputs) == 2 and not _numpy.like(inputs[0], x)):
+        if type(x) is not np.ndarray:
             return _SLOW
+        dt = x.dtype
+        if (dt is not _numpy.F32 and dt is not _numpy.F64) or not x.ndim or not x.flags.c_contiguous:
+            return _SLOW
+        if len(inputs) == 2:
+            g = inputs[0]
+            if type(g) is not np.ndarray or g.dtype is not dt or g.shape != x.shape or not g.flags.c_contiguous:
+                return _SLOW
         if out is not None and not (_numpy.like(out, x) and out.flags.writeable and _numpy.apart(out, inputs)):
             return _SLOW
-        plan = self._plan(method, order, kink, params)
-        if plan is None:
+        # without parameters the memo's key is (method, order, kink) (see _plan; a str kink is hashable)
+        plan = self._plans.get((method, order, kink)) if not params and type(kink) is str else None
+        if plan is None and (plan := self._plan(method, order, kink, params)) is None:
             return _SLOW
         kernel, args = plan
-        res = np.empty_like(x) if out is None else out
+        res = np.empty(x.shape, dt) if out is None else out
         # The kernels take flat arrays: C-ordered ones flatten to views (1-d ones are taken as they are: the
         # reshapes cost a fifth of a 10-element call).
         flat = x.ndim == 1
@@ -132,26 +141,27 @@ class Activation:
         """(kernel, trailing arguments) for a method, memoized by its arguments; None for array parameters.
 
         The key holds parameters of exact type float, int or str (bools and others take the general path, which
-        checks them), zeros by ``repr`` (-0.0 is not 0.0), and is stored only once the parameters and ``kink``
-        validated, so a hit never skips a check."""
+        checks them), and each zero's ``repr`` after them (-0.0 is not 0.0), and is stored only once the parameters
+        and ``kink`` validated, so a hit never skips a check."""
         if type(kink) is not str or type(order) not in (int, str):
             return None  # the general path reports the error
-        key: tuple[Any, ...] = (method, order, kink)
+        key: tuple[Any, ...] = (method, order, kink, *params.items())
         for name, v in params.items():
             t = type(v)
             if t is not float and t is not int and t is not str:
                 return None
-            key += (name, v if v else repr(v))
+            if not v:  # 0.0, -0.0 and 0 are equal: their repr follows
+                key += ((name, repr(v)),)
         plan = self._plans.get(key)
         if plan is not None:
             return plan
         values, variant = self.spec.bind(params)
         if method == "pair":
             formulas = (self.spec.formula(0, variant), self.spec.formula(1, variant))
-            kernel = _kernels.pair(*formulas)
+            kernel = _kernels.pair(*formulas, len(values))
         else:
             formulas = (self.spec.formula(order, variant),)
-            kernel = (_kernels.unary if method == "unary" else _kernels.backward)(formulas[0])
+            kernel = (_kernels.unary if method == "unary" else _kernels.backward)(formulas[0], len(values))
         plan = kernel, _dispatch.kernel_args(formulas, values, kink)
         if len(self._plans) < _MAX_PLANS:
             self._plans[key] = plan

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -26,7 +27,7 @@ import numpy as np
 
 from . import _kernels, _numpy, _xp
 from ._kernels import Kernel
-from ._registry import Formula, kink_args
+from ._registry import Formula, check_convention
 
 
 def namespace(*arrays: object) -> Any | None:
@@ -44,19 +45,20 @@ def namespace(*arrays: object) -> Any | None:
 
 def unary(owner: str, formula: Formula, x: Any, params: tuple[Any, ...], convention: str, out: Any) -> Any:
     """``formula(x)``."""
-    return _evaluate(owner, _kernels.unary(formula), [formula], [x], params, convention, out)
+    return _evaluate(owner, _kernels.unary(formula, len(params)), [formula], [x], params, convention, out)
 
 
 def backward(owner: str, formula: Formula, g: Any, x: Any, params: tuple[Any, ...], convention: str, out: Any) -> Any:
     """``g * formula(x)`` in one pass (g and x broadcast together)."""
-    return _evaluate(owner, _kernels.backward(formula), [formula], [g, x], params, convention, out)
+    return _evaluate(owner, _kernels.backward(formula, len(params)), [formula], [g, x], params, convention, out)
 
 
 def pair(
     owner: str, first: Formula, second: Formula, x: Any, params: tuple[Any, ...], convention: str, out: Any
 ) -> tuple[Any, Any]:
     """``(first(x), second(x))`` in one pass."""
-    return _evaluate(owner, _kernels.pair(first, second), [first, second], [x], params, convention, out)  # type: ignore[no-any-return]
+    kernel = _kernels.pair(first, second, len(params))
+    return _evaluate(owner, kernel, [first, second], [x], params, convention, out)  # type: ignore[no-any-return]
 
 
 def _evaluate(
@@ -133,8 +135,14 @@ def _cpu_views(inputs: Sequence[Any]) -> tuple[list[np.ndarray], Any] | None:
 
 
 def kernel_args(formulas: Sequence[Formula], params: tuple[float, ...], convention: str) -> tuple[Any, ...]:
-    """A kernel's arguments after its arrays: the parameters, then each formula's kink positions and values."""
-    return (params, *(a for f in formulas for a in kink_args(f, params, convention)))
+    """A kernel's arguments after its arrays: its constants (the parameters, each formula's kinks under
+    ``convention``) in one array."""
+    return (_constants(tuple(formulas), params, check_convention(convention)),)
+
+
+@functools.lru_cache(maxsize=1024)
+def _constants(formulas: tuple[Formula, ...], params: tuple[float, ...], convention: str) -> np.ndarray:
+    return _kernels.constants(formulas, params, convention)
 
 
 def _xp_values(

@@ -21,15 +21,16 @@ from __future__ import annotations
 import functools
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 from numba import njit, prange, types
 from numba.core import config as numba_config
 from numba.extending import intrinsic
 
 from . import _cache, _lean, _math
-from ._registry import Formula
+from ._registry import Formula, kink_args
 
 #: Below this many elements the serial kernel is faster than the parallel one (thread wake-up costs ~2 us).
 #: Measured on the 2-core reference machine: serial wins at 1e4 elements, parallel at 3e4.
@@ -70,7 +71,11 @@ def scalar(formula: Formula, lean: bool = False) -> Callable[..., Any]:
             r = where(x == kpos[j], kval[j], r)
         return astype_like(where(x != x, x, r), x)
 
-    return njit(inline="always")(s)  # type: ignore[no-any-return]
+    def smooth(x, params, kpos, kval):  # type: ignore[no-untyped-def]
+        """s for a formula without kinks (kpos and kval are empty): no comparisons in the loop."""
+        return astype_like(where(x != x, x, core(widen(x), *params)), x)
+
+    return njit(inline="always")(s if formula.kinks else smooth)  # type: ignore[no-any-return]
 
 
 #: LLVM's function attribute asking for 512-bit vectors. LLVM's tuning for recent Intel CPUs prefers 256-bit ones
@@ -93,8 +98,28 @@ def _wide_vectors(typingctx):  # type: ignore[no-untyped-def]
     return types.none(), codegen
 
 
-def _unary(s: Callable[..., Any]) -> Callable[..., None]:
-    def kernel(x, out, params, kpos, kval):  # type: ignore[no-untyped-def]
+def _unpacker(n_params: int, kinks: tuple[int, ...]) -> Callable[..., Any]:
+    """``unpack(c)``: the kernels' constants, packed into one float64 array ``c`` (numba's dispatcher types an array
+    in C, a tuple of floats in Python: three tuples cost a 10-element call 0.3 us), as the tuples the scalar
+    functions take: the parameters, then each formula's kink positions and values (``kinks`` counts them)."""
+
+    def tup(start: int, n: int) -> str:
+        return "(" + "".join(f"c[{start + i}], " for i in range(n)) + ")"
+
+    parts, at = [tup(0, n_params)], n_params
+    for n in kinks:
+        parts += [tup(at, n), tup(at + n, n)]
+        at += 2 * n
+    scope: dict[str, Any] = {}
+    exec(f"def unpack(c):\n    return {', '.join(parts)}\n", scope)
+    # not inlined by numba (LLVM inlines it): numba's parallel array analysis, seeing the nested tuples in the
+    # kernel, mistakes them for array shapes and fails
+    return njit(scope["unpack"])  # type: ignore[no-any-return]
+
+
+def _unary(s: Callable[..., Any], unpack: Callable[..., Any]) -> Callable[..., None]:
+    def kernel(x, out, c):  # type: ignore[no-untyped-def]
+        params, kpos, kval = unpack(c)
         for i in prange(x.size):
             _wide_vectors()
             out[i] = s(x[i], params, kpos, kval)
@@ -102,8 +127,9 @@ def _unary(s: Callable[..., Any]) -> Callable[..., None]:
     return kernel
 
 
-def _backward(s: Callable[..., Any]) -> Callable[..., None]:
-    def kernel(g, x, out, params, kpos, kval):  # type: ignore[no-untyped-def]
+def _backward(s: Callable[..., Any], unpack: Callable[..., Any]) -> Callable[..., None]:
+    def kernel(g, x, out, c):  # type: ignore[no-untyped-def]
+        params, kpos, kval = unpack(c)
         for i in prange(x.size):
             _wide_vectors()
             out[i] = g[i] * s(x[i], params, kpos, kval)
@@ -111,8 +137,9 @@ def _backward(s: Callable[..., Any]) -> Callable[..., None]:
     return kernel
 
 
-def _pair(s0: Callable[..., Any], s1: Callable[..., Any]) -> Callable[..., None]:
-    def kernel(x, out0, out1, params, kpos0, kval0, kpos1, kval1):  # type: ignore[no-untyped-def]
+def _pair(s0: Callable[..., Any], s1: Callable[..., Any], unpack: Callable[..., Any]) -> Callable[..., None]:
+    def kernel(x, out0, out1, c):  # type: ignore[no-untyped-def]
+        params, kpos0, kval0, kpos1, kval1 = unpack(c)
         for i in prange(x.size):
             _wide_vectors()
             xi = x[i]
@@ -120,6 +147,17 @@ def _pair(s0: Callable[..., Any], s1: Callable[..., Any]) -> Callable[..., None]
             out1[i] = s1(xi, params, kpos1, kval1)
 
     return kernel
+
+
+def constants(formulas: Sequence[Formula], params: tuple[float, ...], convention: str) -> np.ndarray:
+    """The array ``c`` a kernel over ``formulas`` takes after its arrays (see :func:`_unpacker`). Callers keep it
+    for later calls and must not write it; it stays writeable all the same, because numba's dispatcher types a
+    read-only array in Python, three times slower."""
+    values = [*params]
+    for f in formulas:
+        kpos, kval = kink_args(f, params, convention)
+        values += [*kpos, *kval]
+    return np.array(values, dtype=np.float64)
 
 
 class Kernel:
@@ -148,8 +186,11 @@ class Kernel:
         global _parallel_started
         lean = args[self._out].itemsize == 4
         serial, parallel = self._builds[lean] or self._build(lean)
+        if size < PARALLEL_MIN_SIZE:
+            serial(*args)
+            return
         lock = _parallel_lock
-        if size >= PARALLEL_MIN_SIZE and _parallel_allowed and lock.acquire(blocking=False):
+        if _parallel_allowed and lock.acquire(blocking=False):
             try:
                 if not _parallel_started:
                     # numba reads its environment (NUMBA_NUM_THREADS) when it compiles, not when it loads a cached
@@ -164,21 +205,29 @@ class Kernel:
             serial(*args)
 
 
-@functools.cache
-def unary(formula: Formula) -> Kernel:
-    """``out = formula(x)``."""
-    return Kernel(lambda lean: _unary(scalar(formula, lean)), 1, _cache.kernel_key("unary", (formula,)))
+# A formula always takes the same number of parameters (its activation's), so n_params needs no place in the keys.
 
 
 @functools.cache
-def backward(formula: Formula) -> Kernel:
-    """``out = g * formula(x)`` in one pass."""
-    return Kernel(lambda lean: _backward(scalar(formula, lean)), 2, _cache.kernel_key("backward", (formula,)))
+def unary(formula: Formula, n_params: int) -> Kernel:
+    """``out = formula(x, *params)``, with ``constants([formula], params, ...)``."""
+    unpack = _unpacker(n_params, (len(formula.kinks),))
+    return Kernel(lambda lean: _unary(scalar(formula, lean), unpack), 1, _cache.kernel_key("unary", (formula,)))
 
 
 @functools.cache
-def pair(first: Formula, second: Formula) -> Kernel:
-    """``out0, out1 = first(x), second(x)`` in one pass."""
+def backward(formula: Formula, n_params: int) -> Kernel:
+    """``out = g * formula(x, *params)`` in one pass."""
+    unpack = _unpacker(n_params, (len(formula.kinks),))
+    return Kernel(lambda lean: _backward(scalar(formula, lean), unpack), 2, _cache.kernel_key("backward", (formula,)))
+
+
+@functools.cache
+def pair(first: Formula, second: Formula, n_params: int) -> Kernel:
+    """``out0, out1 = first(x, *params), second(x, *params)`` in one pass."""
+    unpack = _unpacker(n_params, (len(first.kinks), len(second.kinks)))
     return Kernel(
-        lambda lean: _pair(scalar(first, lean), scalar(second, lean)), 1, _cache.kernel_key("pair", (first, second))
+        lambda lean: _pair(scalar(first, lean), scalar(second, lean), unpack),
+        1,
+        _cache.kernel_key("pair", (first, second)),
     )

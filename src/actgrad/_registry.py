@@ -261,8 +261,8 @@ def _along(value: Any, axis: int, ndim: int, owner: str) -> Any:
     return value.reshape(tuple(shape))
 
 
-#: Kink arguments for a formula without kinks: a position no input equals (x == NaN is always false).
-_NO_KINKS: tuple[tuple[float, ...], tuple[float, ...]] = ((math.nan,), (0.0,))
+#: Kink arguments for a formula without kinks (its kernels do not look at them).
+_NO_KINKS: tuple[tuple[float, ...], tuple[float, ...]] = ((), ())
 
 
 def check_convention(convention: object) -> str:
