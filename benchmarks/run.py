@@ -193,7 +193,7 @@ def _as_numpy(r: Any) -> np.ndarray:
 NOISY_LOAD = 0.10
 #: Timed run time per contender and case that the number of rounds aims at (seconds), and its bounds.
 CONTENDER_BUDGET_S = 0.12
-MIN_ROUNDS = 5
+MIN_ROUNDS = 7
 QUICK_ROUNDS = 3
 
 
@@ -832,7 +832,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--sizes", nargs="+", type=lambda s: int(float(s)), help="array sizes (default 10 1e3 1e5 1e7)")
     p.add_argument("--dtypes", nargs="+", choices=DEFAULT_DTYPES, help="default: float32 float64")
     p.add_argument("--ops", nargs="+", choices=OPS, default=list(OPS), help="default: all three")
-    p.add_argument("--repeats", type=int, help="rounds per case (default: adaptive, 5 to 51; 3 with --quick)")
+    p.add_argument("--repeats", type=int, help="rounds per case (default: adaptive, 7 to 51; 3 with --quick)")
     p.add_argument(
         "--quick",
         action="store_true",
