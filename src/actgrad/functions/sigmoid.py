@@ -302,14 +302,14 @@ def _build_kit(m: Any) -> SimpleNamespace:
 
     @jit
     def tanh_big(a):  # type: ignore[no-untyped-def]
-        """tanh a for a >= 0 (accurate for a >= 0.5; lean, for a >= 0.01): 1 - 2 sigma(-2a)."""
+        """tanh a for a >= 0 (accurate for a >= 0.5): 1 - 2 sigma(-2a)."""
         e, el, s, _t, u, d = terms(2.0 * a, 0.0)
         return 1.0 - 2.0 * div2(e, el, u, d) * s
 
-    # Below tanh_cut, where tanh_big's cancellation (1/a relative) would cost accuracy, tanh's Taylor polynomial:
-    # to x^39 below 0.55; lean (exp's error near 2^-45 and amplified 1/a at most 100 times), to x^7 below 0.01.
-    tanh_cut = 0.01 if lean else 0.55
-    tanh_poly = horner(_TANH[-3:] if lean else _TANH)
+    # Below tanh_cut, where tanh_big's cancellation (1/a relative) would cost accuracy, tanh's Taylor polynomial to
+    # x^39 (the lean namespace has a tanh without cancellation: below)
+    tanh_cut = 0.55
+    tanh_poly = horner(_TANH)
 
     @jit
     def tanh_taylor(x):  # type: ignore[no-untyped-def]
@@ -324,15 +324,12 @@ def _build_kit(m: Any) -> SimpleNamespace:
         return h + c
 
     # tanh^2 x below tanh_sq_cut, where 1 - sech^2 x would cancel: from the continued fraction, (x D)^2 / (D + x^2)^2,
-    # up to 0.8814 (there sech^2 x > 1/2 and the subtraction is exact); lean, from the Taylor polynomial below 0.01.
-    tanh_sq_cut = 0.01 if lean else 0.8814
+    # up to 0.8814 (there sech^2 x > 1/2 and the subtraction is exact)
+    tanh_sq_cut = 0.8814
 
     @jit
     def tanh_sq_small(x):  # type: ignore[no-untyped-def]
         """tanh^2 x for |x| < tanh_sq_cut."""
-        if lean:
-            h, c = tanh_taylor(x)
-            return h * h + c * (2.0 * h + c)
         x2, x2e = two_prod(x, x)
         dd = cf_ratio(x2)  # damped by 2 x^2 / (D + x^2) <= 1/2
         n, ne = two_prod(x, dd)
@@ -917,6 +914,9 @@ def _tanhshrink(m: Any) -> Any:
 def _tanhshrink_grad(m: Any) -> Any:
     k = _kit(m)
     terms, dsig, tanh_sq, cut = k.terms, k.dsig, k.tanh_sq_small, k.tanh_sq_cut
+    if _math.lean(m):  # the lean tanh is relative everywhere (from expm1): its square is too
+        tanh_big = k.tanh_big
+        return lambda x: tanh_big(m.abs(x * 1.0)) ** 2
 
     def f(x):  # type: ignore[no-untyped-def]
         x = x * 1.0  # see _F64
