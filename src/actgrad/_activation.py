@@ -122,19 +122,14 @@ class Activation:
         if plan is None and (plan := self._plan(method, order, kink, params)) is None:
             return _SLOW
         kernel, args = plan
-        if out is not None:
-            res = out
-        else:
-            res = np.empty(x.shape, dt)
-            if x.size * dt.itemsize >= _numpy.PREFAULT_BYTES:
-                _numpy.prefault(res)
+        res = np.empty(x.shape, dt) if out is None else out
         # The kernels take flat arrays: C-ordered ones flatten to views (1-d ones are taken as they are: the
         # reshapes cost a fifth of a 10-element call).
         flat = x.ndim == 1
         ins = inputs if flat else tuple(a.reshape(-1) for a in inputs)
         res_flat = res if flat else res.reshape(-1)
         if method == "pair":
-            grad = _numpy.empty_like(res_flat)
+            grad = np.empty_like(res_flat)
             kernel.run(x.size, *ins, res_flat, grad, *args)
             return res, grad if flat else grad.reshape(x.shape)
         kernel.run(x.size, *ins, res_flat, *args)

@@ -103,27 +103,6 @@ def _outs(owner: str, out: object, n: int, shape: tuple[int, ...], dtype: np.dty
     return [_check_out(owner, o, shape, dtype) for o in out]
 
 
-#: NumPy asks the OS for transparent huge pages on arrays of 4 MiB and more. Faulted in from the kernels' two
-#: threads at once (first touch in the parallel loop), a 10^7-element result stalled for ~100 ms in about one call
-#: in ten on the reference machine (memory compaction in the page-fault handler); faulted in from one thread, one
-#: write per 2 MiB page, never, for ~1 ms more per 80 MB (``python benchmarks/stalls.py``).
-_HUGE_PAGE = 2 << 20
-PREFAULT_BYTES = 4 << 20
-
-
-def empty_like(a: np.ndarray, dtype: np.dtype | None = None) -> np.ndarray:
-    """``np.empty_like``, with its huge pages (if it has them) faulted in from this thread."""
-    r = np.empty_like(a, dtype)
-    if r.nbytes >= PREFAULT_BYTES:
-        prefault(r)
-    return r
-
-
-def prefault(a: np.ndarray) -> None:
-    """Write one element of each 2 MiB of a contiguous array (C or Fortran order)."""
-    a.reshape(-1, order="A")[:: _HUGE_PAGE // a.itemsize] = 0
-
-
 def plain(a: np.ndarray) -> bool:
     """A native float32/float64 array in C order with at least one dimension: the kernels take it as it is."""
     return (a.dtype is F32 or a.dtype is F64) and a.flags.c_contiguous and a.ndim > 0
@@ -157,7 +136,7 @@ def run(
     x = inputs[-1]
     if out is None and plain(x) and all(like(a, x) for a in inputs):
         # The common case, kept short: native float arrays in C order, nothing to convert.
-        targets = [empty_like(x) for _ in range(n_out)]
+        targets = [np.empty_like(x) for _ in range(n_out)]
         kernel.run(x.size, *[a.reshape(-1) for a in inputs], *[t.reshape(-1) for t in targets], *args)
         return targets[0] if n_out == 1 else tuple(targets)
     result = result_dtype([a.dtype for a in inputs])
@@ -174,7 +153,7 @@ def run(
         prepared = [np.ascontiguousarray(a) for a in prepared]
         flat = [a.reshape(-1) for a in prepared]
     targets = [
-        o if o is not None and _writes_directly(o, prepared, compute) else empty_like(prepared[-1], compute)
+        o if o is not None and _writes_directly(o, prepared, compute) else np.empty_like(prepared[-1], compute)
         for o in outs
     ]
     size = prepared[0].size
