@@ -758,7 +758,11 @@ METHOD = (
     "out=)` those of backward (two reads, one write). Below 10^4 elements `np.maximum(x, 0)` gives the call "
     'overhead of a NumPy ufunc. "Other load" is the share of the machine\'s CPU time that other processes used '
     f"while a case was timed; above {NOISY_LOAD:.0%} the case is marked noisy (the two-thread kernels of actgrad, "
-    "PyTorch and JAX suffer most when a core is taken), and it should be measured again on a quiet machine."
+    "PyTorch and JAX suffer most when a core is taken), and it should be measured again on a quiet machine.\n\n"
+    "Allocating contenders at 10^7 elements: a new 40-80 MB result is faulted in on first touch, in huge pages "
+    "where the OS gives them. When the machine's memory is fragmented, such faults can wait tens of ms for "
+    "compaction, most often when actgrad's two threads fault at once (`python benchmarks/stalls.py`): an "
+    "allocating column far above its `out=` column, with a wide IQR, is that, not the kernel."
 )
 
 
