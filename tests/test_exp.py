@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -24,16 +25,28 @@ UNDERFLOW = -745.1332191019411  # the smallest x with exp(x) > 0 (it gives 2**-1
 SUBNORMAL = -708.3964185322641  # about log(2**-1022): below it exp(x) is subnormal
 
 
-@njit(error_model="numpy")
-def _loop(x: np.ndarray, out: np.ndarray) -> None:
-    for i in range(x.size):
-        out[i] = exp(x[i])
+def _loop_of(fn: Callable[[float], float]) -> Any:
+    """A numba loop ``(x, out)`` applying the scalar function ``fn``, as the kernels do (so that it vectorizes)."""
+
+    @njit(error_model="numpy")
+    def loop(x: np.ndarray, out: np.ndarray) -> None:
+        for i in range(x.size):
+            out[i] = fn(x[i])
+
+    return loop
+
+
+def _apply(loop: Any, x: np.ndarray) -> np.ndarray:
+    out = np.empty_like(x)
+    loop(x, out)
+    return out
+
+
+_loop = _loop_of(exp)
 
 
 def _exp_array(x: np.ndarray) -> np.ndarray:
-    out = np.empty_like(x)
-    _loop(x, out)
-    return out
+    return _apply(_loop, x)
 
 
 def _ulp_errors(x: np.ndarray) -> np.ndarray:
@@ -167,10 +180,7 @@ def test_loop_vectorizes() -> None:
 LEAN_MAX_REL = 2.0**-45
 
 
-@njit(error_model="numpy")
-def _lean_loop(x: np.ndarray, out: np.ndarray) -> None:
-    for i in range(x.size):
-        out[i] = _lean.exp(x[i])
+_lean_loop = _loop_of(_lean.exp)
 
 
 @pytest.mark.parametrize("regime", list(REGIMES))
@@ -178,8 +188,7 @@ def test_lean_exp_relative_error(regime: str) -> None:
     """Within 2^-45 relative wherever e^x is a normal float64 (float32 results need far less than that); 0 and inf
     exactly where e^x underflows below 2^-1074 or overflows."""
     x = REGIMES[regime](np.random.default_rng(sorted(REGIMES).index(regime)))
-    ours = np.empty_like(x)
-    _lean_loop(x, ours)
+    ours = _apply(_lean_loop, x)
     with mpmath.workprec(200):
         for xi, yi in zip(x.tolist(), ours.tolist(), strict=True):
             true = mpmath.exp(mpmath.mpf(xi))
@@ -193,18 +202,14 @@ def test_lean_exp_relative_error(regime: str) -> None:
 
 def test_lean_exp_special_values() -> None:
     x = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1000.0, -1000.0, np.finfo(np.float64).max])
-    ours = np.empty_like(x)
-    _lean_loop(x, ours)
+    ours = _apply(_lean_loop, x)
     np.testing.assert_array_equal(ours, [1.0, 1.0, np.inf, 0.0, np.nan, np.inf, 0.0, np.inf])
 
 
 # --- actgrad._lean.expm1: e^x - 1 without cancellation, for the float32 kernels' tanh ---------------------------
 
 
-@njit(error_model="numpy")
-def _lean_expm1_loop(x: np.ndarray, out: np.ndarray) -> None:
-    for i in range(x.size):
-        out[i] = _lean.expm1(x[i])
+_lean_expm1_loop = _loop_of(_lean.expm1)
 
 
 @pytest.mark.parametrize("regime", list(REGIMES))
@@ -212,8 +217,7 @@ def test_lean_expm1_relative_error(regime: str) -> None:
     """Within 2^-44 relative wherever e^x - 1 is finite and nonzero: also for tiny x, where e^x - 1 = x(1 + x/2 +
     ...) and exp(x) - 1 would lose everything; inf where e^x overflows, -1 where it underflows."""
     x = REGIMES[regime](np.random.default_rng(100 + sorted(REGIMES).index(regime)))
-    ours = np.empty_like(x)
-    _lean_expm1_loop(x, ours)
+    ours = _apply(_lean_expm1_loop, x)
     with mpmath.workprec(200):
         for xi, yi in zip(x.tolist(), ours.tolist(), strict=True):
             true = mpmath.expm1(mpmath.mpf(xi))
@@ -228,7 +232,6 @@ def test_lean_expm1_relative_error(regime: str) -> None:
 def test_lean_expm1_special_values() -> None:
     tiny = np.finfo(np.float64).smallest_subnormal
     x = np.array([0.0, -0.0, tiny, -tiny, np.inf, -np.inf, np.nan, 1000.0, -1000.0])
-    ours = np.empty_like(x)
-    _lean_expm1_loop(x, ours)
+    ours = _apply(_lean_expm1_loop, x)
     np.testing.assert_array_equal(ours, [0.0, -0.0, tiny, -tiny, np.inf, -1.0, np.nan, np.inf, -1.0])
     assert np.signbit(ours[1]) and np.signbit(ours[3])
