@@ -279,6 +279,11 @@ def _build_kit(m: Any) -> SimpleNamespace:
         return c, ce + pe * u + 3.0 * p * d
 
     @jit
+    def sigma(pos, e, el, s, u, d):  # type: ignore[no-untyped-def]
+        """sigma(a) where ``pos``, else sigma(-a) = t / (1 + t), from ``terms(a, c)``: one division for both."""
+        return div2(m.where(pos, 1.0, e), m.where(pos, 0.0, el), u, d) * m.where(pos, 1.0, s)
+
+    @jit
     def dsig(e, el, u, d):  # type: ignore[no-untyped-def]
         """sigma'(a) / s = E / (1 + t)^2."""
         p, pe = square(u, d)
@@ -451,12 +456,12 @@ def _kit(m: Any) -> SimpleNamespace:
 
 def _sigmoid(m: Any) -> Any:
     k = _kit(m)
-    terms, div2 = k.terms, k.div2
+    terms, sigma = k.terms, k.sigma
 
     def f(x):  # type: ignore[no-untyped-def]
         x = x * 1.0  # see _F64
         e, el, s, _t, u, d = terms(m.abs(x), 0.0)
-        return m.where(x >= 0, div2(1.0, 0.0, u, d), div2(e, el, u, d) * s)
+        return sigma(x >= 0, e, el, s, u, d)
 
     return f
 
@@ -589,13 +594,13 @@ def _softplus(m: Any) -> Any:
 
 def _softplus_grad(m: Any) -> Any:
     k = _kit(m)
-    terms, div2, z_of = k.terms, k.div2, _softplus_z(m, k)
+    terms, sigma, z_of = k.terms, k.sigma, _softplus_z(m, k)
 
     def f(x, beta):  # type: ignore[no-untyped-def]
         x = x * 1.0  # see _F64
         p, c = z_of(x, beta)
         e, el, s, _t, u, d = terms(m.abs(p), m.where(p < 0, -c, c))
-        return m.where(p >= 0, div2(1.0, 0.0, u, d), div2(e, el, u, d) * s)
+        return sigma(p >= 0, e, el, s, u, d)
 
     return f
 
@@ -611,7 +616,9 @@ def _softplus_grad2(m: Any) -> Any:
         e, el, s, _t, u, d = terms(m.abs(p), m.where(p < 0, -c, c))
         n, ne = two_prod(m.where(beta < 1e30, beta, 1.0), e)
         q, qe = square(u, d)
-        return m.where(beta < 1e30, div2(n, ne + beta * el, q, qe), beta * div2(e, el, q, qe)) * s
+        moderate = beta < 1e30  # one division for both cases
+        quotient = div2(m.where(moderate, n, e), m.where(moderate, ne + beta * el, el), q, qe)
+        return quotient * m.where(moderate, 1.0, beta) * s
 
     return f
 
@@ -689,12 +696,12 @@ def _log_sigmoid(m: Any) -> Any:
 
 def _log_sigmoid_grad(m: Any) -> Any:
     k = _kit(m)
-    terms, div2 = k.terms, k.div2
+    terms, sigma = k.terms, k.sigma
 
     def f(x):  # type: ignore[no-untyped-def]
         x = x * 1.0  # see _F64
         e, el, s, _t, u, d = terms(m.abs(x), 0.0)
-        return m.where(x >= 0, div2(e, el, u, d) * s, div2(1.0, 0.0, u, d))
+        return sigma(x < 0, e, el, s, u, d)
 
     return f
 
@@ -734,11 +741,12 @@ def _silu(m: Any) -> Any:
     def f(x):  # type: ignore[no-untyped-def]
         x = x * 1.0  # see _F64
         e, el, s, _t, u, d = terms(m.abs(x), 0.0)
-        pos = div2(m.where((x >= 0) & (x < 40.0), x, 0.0), 0.0, u, d)  # x sigma(x); x * t is below ulp(x) past 40
+        # x sigma(x) = x / (1 + t) for x >= 0 (x * t is below ulp(x) past 40), x t / (1 + t) for x < 0: one division
         xn = m.where((x < 0) & (x > -2000.0), x, -2000.0)
         n, ne = two_prod(xn, e)
-        neg = div2(n, ne + xn * el, u, d) * s  # x t / (1 + t)
-        return m.where(x >= 0, m.where(x < 40.0, pos, x), neg)
+        pos = x >= 0
+        q = div2(m.where(pos, m.where(x < 40.0, x, 0.0), n), m.where(pos, 0.0, ne + xn * el), u, d)
+        return m.where(pos, m.where(x < 40.0, q, x), q * s)
 
     return f
 
@@ -757,12 +765,12 @@ def _silu_grad(m: Any) -> Any:
         o, oe = two_sum(1.0, xc)  # 1 + x
         v, ve = two_prod(e, o)
         n, ne = two_sum(1.0, v)
-        pos = div2(n, ne + ve + e * oe + el * o, p, pe)
         n2, n2e = two_sum(o, t)
         w, we = two_prod(e, n2)
-        neg = div2(w, we + e * (n2e + oe) + el * n2, p, pe) * s
+        pos = x >= 0  # one division for both numerators
+        q = div2(m.where(pos, n, w), m.where(pos, ne + ve + e * oe + el * o, we + e * (n2e + oe) + el * n2), p, pe)
         near, poly = root(x)
-        return m.where(near, poly, m.where(x >= 0, pos, neg))
+        return m.where(near, poly, q * m.where(pos, 1.0, s))
 
     return f
 
@@ -902,11 +910,16 @@ def _tanhshrink(m: Any) -> Any:
         n, ne = two_prod(xs, x2)
         dd = cf(x2)
         den, dene = two_sum(dd, x2)
-        inner = div2(n, ne + xs * x2e, den, dene + x2e)
-        # |x| >= 1: (|x| - 1) + (1 - tanh|x|) = (|x| - 1) + 2 sigma(-2|x|), two nonnegative terms
+        # |x| >= 1: (|x| - 1) + (1 - tanh|x|) = (|x| - 1) + 2 sigma(-2|x|) = (|x| - 1) + 2 s E / (1 + t), two
+        # nonnegative terms; one division for both quotients
         e, el, s, _t, u, d = terms(2.0 * a, 0.0)
-        outer = (a - 1.0) + 2.0 * div2(e, el, u, d) * s
-        return m.where(small, inner, m.copysign(outer, x))
+        q = div2(
+            m.where(small, n, e),
+            m.where(small, ne + xs * x2e, el),
+            m.where(small, den, u),
+            m.where(small, dene + x2e, d),
+        )
+        return m.where(small, q, m.copysign((a - 1.0) + 2.0 * q * s, x))
 
     return f
 
