@@ -1167,12 +1167,17 @@ def _telu(m: Any) -> Any:
         a, ae = two_prod(xc, uh)
         nn, nne = two_prod(a, dd)
         den, dene = two_sum(dd, u2)
-        small = div2(nn, nne + (ae + xc * ul) * dd, den, dene + u2e + 2.0 * u * ul * s) * s
         # x > 0: x tanh u = x - x y with y = 1 - tanh u = 2 e^-2u / (1 + e^-2u) <= 0.24
         e2, e2l, s2, _t2, v, vd = terms(2.0 * uh * s, 2.0 * ul * s)
         xb = m.where(x > 0, m.where(x > 1e30, 1e30, x), 0.0)
-        big = x - xb * (2.0 * div2(e2, e2l, v, vd) * s2)
-        return m.where(x <= 0, small, big)
+        le = x <= 0  # one division for both quotients
+        q = div2(
+            m.where(le, nn, e2),
+            m.where(le, nne + (ae + xc * ul) * dd, e2l),
+            m.where(le, den, v),
+            m.where(le, dene + u2e + 2.0 * u * ul * s, vd),
+        )
+        return m.where(le, q * s, x - xb * (2.0 * q * s2))
 
     return f
 
@@ -1181,12 +1186,11 @@ def _telu_grad(m: Any) -> Any:
     k = _kit(m)
     if _math.lean(m):
         return _telu_lean(m, k, True)
-    two_prod, two_sum, div2, terms, dsig, square, tanh_big = (
+    two_prod, two_sum, div2, terms, square, tanh_big = (
         k.two_prod,
         k.two_sum,
         k.div2,
         k.terms,
-        k.dsig,
         k.square,
         k.tanh_big,
     )
@@ -1211,11 +1215,12 @@ def _telu_grad(m: Any) -> Any:
         nne = nne + 4.0 * (uh * (be + oe) + ul * b)
         ne, nee = two_prod(nn, e2)
         p, pe = square(v, vd)
-        small = div2(ne, nee + nn * e2l + nne * e2, p, pe) * s2 * s
-        # x > 0: tanh u + x u sech^2 u = tanh u + 4 x u sigma'(2u)
-        big = tanh_big(u) + 4.0 * xc * u * dsig(e2, e2l, v, vd) * s2
+        # x > 0: tanh u + x u sech^2 u = tanh u + 4 x u sigma'(2u), sigma'(2u) = e^-2u / (1 + e^-2u)^2 (one division
+        # for both quotients)
+        le = x <= 0
+        q = div2(m.where(le, ne, e2), m.where(le, nee + nn * e2l + nne * e2, e2l), p, pe) * s2
         near, poly = root(x)
-        return m.where(near, poly, m.where(x <= 0, small, big))
+        return m.where(near, poly, m.where(le, q * s, tanh_big(u) + 4.0 * xc * u * q))
 
     return f
 
