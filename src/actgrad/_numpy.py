@@ -109,14 +109,19 @@ def plain(a: np.ndarray) -> bool:
 
 
 def like(a: object, x: np.ndarray) -> bool:
-    """``a`` is an ndarray of ``x``'s dtype and shape in C order: it runs beside a plain ``x`` as it is."""
-    return type(a) is np.ndarray and a.dtype is x.dtype and a.shape == x.shape and a.flags.c_contiguous
+    """``a`` is a writeable ndarray of ``x``'s dtype and shape in C order: it takes a plain ``x``'s result as it
+    is."""
+    if type(a) is not np.ndarray or a.dtype is not x.dtype or a.shape != x.shape:
+        return False
+    flags = a.flags  # one flags object (each ``a.flags`` makes one)
+    return flags.c_contiguous and flags.writeable
 
 
 def apart(out: np.ndarray, inputs: tuple[np.ndarray, ...]) -> bool:
-    """``out`` is each input or shares no memory with it (so a kernel may write it while reading them)."""
+    """``out`` is each input or shares no memory with it (so a kernel may write it while reading them). Two arrays
+    that are nobody's views (``base`` None: each owns its memory) are apart without asking NumPy."""
     for a in inputs:  # noqa: SIM110 -- a loop: all() of a generator costs more on the short path
-        if a is not out and np.may_share_memory(out, a):
+        if a is not out and (out.base is not None or a.base is not None) and np.may_share_memory(out, a):
             return False
     return True
 
