@@ -120,7 +120,7 @@ def like(a: object, x: np.ndarray) -> bool:
 def apart(out: np.ndarray, inputs: tuple[np.ndarray, ...]) -> bool:
     """``out`` is each input or shares no memory with it (so a kernel may write it while reading them). Two arrays
     that are nobody's views (``base`` None: each owns its memory) are apart without asking NumPy."""
-    for a in inputs:  # noqa: SIM110 -- a loop: all() of a generator costs more on the short path
+    for a in inputs:  # a loop: all() of a generator costs more on the short path
         if a is not out and (out.base is not None or a.base is not None) and np.may_share_memory(out, a):
             return False
     return True
