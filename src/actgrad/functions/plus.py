@@ -248,10 +248,37 @@ def _squareplus32(m, order):  # type: ignore[no-untyped-def]
     return fn
 
 
+def _squareplus_lean(m, order):  # type: ignore[no-untyped-def]
+    """Squareplus (``order`` 0) or its f' (1) for float32 results (actgrad._lean): x is a float32, so x^2 is exact
+    in float64 and neither it, r = sqrt(x^2 + b) nor r (r + |x|) over- or underflows for any float64 b that f' needs
+    it for; the cancellation-free forms then carry a few float64 roundings, and one division:
+    f = (x + r) / 2 or b / (2 (r + |x|)) (x < 0); f' = 1/2 + x / (2r), or 1/2 - |x| / (2r) where that does not
+    cancel (3 x^2 <= b, so |x| <= r / 2), else b / (2 r (r + |x|)), whose denominator is below 4 x^2 there. b = 0
+    is relu on both sides."""
+
+    def fn(x, b):  # type: ignore[no-untyped-def]
+        x = x * 1.0  # see _F64 in sigmoid.py
+        ax = m.abs(x)
+        r = m.sqrt(x * x + b)
+        u = r + ax
+        pos = x >= 0
+        if order == 0:
+            return m.where(pos, 0.5 * (x + r), (0.5 * b) / m.where(pos, 1.0, u))
+        steep = 3.0 * (x * x) > b
+        q = m.where(pos | ~steep, ax, 0.5 * b) / m.where(pos | ~steep, r, r * u)
+        finite = m.where(pos, 0.5 + 0.5 * q, m.where(steep, q, 0.5 - 0.5 * q))
+        return m.where(ax < math.inf, finite, m.where(pos, 1.0, 0.0))  # not inf / inf
+
+    return fn
+
+
 def _by_precision(order, double):  # type: ignore[no-untyped-def]
-    """The factory: ``double`` in the kernels; on the array path, by the compute dtype."""
+    """The factory: ``double`` in the kernels (for float32 results, order 0 and 1: ``_squareplus_lean``); on the
+    array path, by the compute dtype."""
 
     def factory(m):  # type: ignore[no-untyped-def]
+        if _math.lean(m) and order in (0, 1):
+            return _squareplus_lean(m, order)
         f64 = double(m)
         if _math.compiled(m):
             return f64
