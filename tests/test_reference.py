@@ -105,6 +105,19 @@ def test_parameter_derivatives_match_mpmath(name: str, params: dict[str, Any], d
         assert err.max() <= ref.budget[1], (pname, x[np.argmax(err)], ours[np.argmax(err)])
 
 
+@pytest.mark.parametrize("dtype", PRECISE, ids=str)
+def test_softplus_kernels_with_a_subnormal_beta_overflow_to_inf(dtype: np.dtype) -> None:
+    """log(1 + e^(beta x)) / beta is about ln 2 / beta > the largest float: inf, not the NaN of an overflowed
+    quotient's residual (not in the parameter sets: finite differences of inf are meaningless)."""
+    params = {"beta": 5e-324}
+    x = edge_values(dtype, [], n_random=N_RANDOM)
+    act, ref = ag.softplus, REFERENCES["softplus"]
+    for order in (0, 1, 2, "beta"):
+        ours = act.grad(x, wrt="beta", **params) if order == "beta" else _method(act, order)(x, **params)
+        err = _errors("softplus", order, x, ours, params)
+        assert err.max() <= ref.budget[order if order != "beta" else 1], (order, x[np.argmax(err)])
+
+
 @pytest.mark.parametrize(("name", "params"), CASES, ids=CASE_IDS)
 @pytest.mark.parametrize("dtype", [d for d in FLOAT_DTYPES if d.itemsize == 2], ids=lambda d: d.name)
 @pytest.mark.parametrize("order", [0, 1, 2])

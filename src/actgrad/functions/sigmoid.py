@@ -40,6 +40,7 @@ _TAIL = -600.0
 _K_HI = 88.72283911167301
 _K_LO = -1.124247479347874e-14
 _SCALE = 2.0**-128
+_FLOAT_MAX = 1.7976931348623157e308
 
 # _F64: each formula starts with x = x * 1.0, which makes a float32 scalar float64 in numba (the kernels' widen(), a
 # float(), keeps float32 there, and libm calls on it would run in float32); a no-op for float64 and arrays.
@@ -163,6 +164,8 @@ def _build_kit(m: Any) -> SimpleNamespace:
         return jit(_unrolled(m, "horner", "y", lines, keep=keep, fma=m.fma if _math.compiled(m) else None))
 
     atanh_poly, expm1_poly, exp_tail_poly = horner(_ATANH), horner(_EXPM1), horner(_EXP_TAIL)
+    if lean:  # s^2 <= 1/9: 12 terms leave a relative error below 2^-42, far below what a float32 result needs
+        atanh_poly = horner(_ATANH[-12:])
     sinhc_poly = horner(_SINHC[:-1])
     # D(x) = 3 + x^2/(5 + x^2/(7 + ...)) (Lambert's continued fraction, tanh x = x D / (D + x^2)); for x^2 <= 1 the
     # truncation at 21 leaves a relative error below 1e-21. Divisions are slow and do not pipeline: the levels
@@ -574,7 +577,7 @@ def _softplus_z(m: Any, k: SimpleNamespace) -> Any:
 
 def _softplus(m: Any) -> Any:
     k = _kit(m)
-    cut = k.tail
+    cut, lean, compiled = k.tail, _math.lean(m), _math.compiled(m)
     terms, two_sum, div2_dd, log1p_dd, z_of = k.terms, k.two_sum, k.div2_dd, k.log1p_dd, _softplus_z(m, k)
 
     def f(x, beta):  # type: ignore[no-untyped-def]
@@ -584,10 +587,18 @@ def _softplus(m: Any) -> Any:
         a = m.abs(p)
         e, el, s, _t, _u, _d = terms(a, m.where(p < 0, -c, c))
         lh, ll = log1p_dd(e * s, el * s)
-        qh, ql = div2_dd(lh, ll, beta, 0.0)
+        if lean:  # by the hoisted 2^-64/beta (finite for every beta > 0): a division per element costs as much
+            # as the rest here
+            qh, ql = ((lh + ll) * (2.0**-64 / beta)) * 2.0**64, 0.0
+            tail = ((e + el) * (2.0**-64 / beta)) * (2.0**64 * s)
+        else:
+            qh, ql = div2_dd(lh, ll, beta, 0.0)
+            tail = ((e + el) / beta) * s  # log1p(t) = t there, and x < 0
         h, he = two_sum(m.where(x > 0, x, 0.0), qh)
-        tail = ((e + el) / beta) * s  # log1p(t) = t there, and x < 0
-        return m.where(a > cut, m.where(x > 0, x, tail), h + (he + ql))
+        body = h + (he + ql)
+        if compiled:  # log1p(t) / beta overflows for beta below ~4e-309 (its residual is NaN then)
+            body = m.where(lh > beta * _FLOAT_MAX, math.inf, body)
+        return m.where(a > cut, m.where(x > 0, x, tail), body)
 
     return f
 
@@ -647,7 +658,7 @@ def _softplus_dbeta(m: Any) -> Any:
         tail = a > cut
         hi = m.where(tail, th, hi)
         lo = m.where(tail, tl + (ac + 1.0) * el + ca * e, lo)
-        moderate = beta < 1e15  # beta^2 as a double-double (no overflow, also in float32)
+        moderate = (beta < 1e15) & (beta > 1e-140)  # beta^2 as a double-double (no over- or underflow, also in float32)
         b2, b2e = two_prod(m.where(moderate, beta, 1.0), m.where(moderate, beta, 1.0))
         body = m.where(moderate, div2(hi, lo, b2, b2e), (hi / beta) / beta)
         return -m.where(tail, body * s, body)
