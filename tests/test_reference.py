@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from fractions import Fraction
 from typing import Any
 
 import mpmath
@@ -103,6 +104,48 @@ def test_parameter_derivatives_match_mpmath(name: str, params: dict[str, Any], d
         ours = act.grad(x, wrt=pname, **params)
         err = _errors(name, pname, x, ours, params)
         assert err.max() <= ref.budget[1], (pname, x[np.argmax(err)], ours[np.argmax(err)])
+
+
+@pytest.mark.parametrize("dtype", PRECISE, ids=str)
+@pytest.mark.parametrize(
+    ("method", "exact"),
+    [
+        (ag.hard_sigmoid, lambda v: (v + 3) / 6),
+        (ag.hard_swish, lambda v: v * (v + 3) / 6),
+        (ag.hard_swish.grad, lambda v: (2 * v + 3) / 6),
+    ],
+    ids=["hard_sigmoid", "hard_swish", "hard_swish'"],
+)
+def test_quotients_by_six_are_correctly_rounded(dtype: np.dtype, method: Any, exact: Any) -> None:
+    """The /6 of the hard functions (multiplications with a correction, no division) rounds correctly, checked in
+    exact rational arithmetic on thousands of points: uniform on (-3, 3), next to -3 and 0, and tiny."""
+    rng = np.random.default_rng(6)
+    n = 3000
+    x = np.concatenate(
+        [
+            rng.uniform(-3, 3, n),
+            rng.uniform(-3, -2.999, n),
+            rng.uniform(-1e-3, 1e-3, n),
+            np.ldexp(rng.uniform(-1, 1, n), rng.integers(-120, 1, n)),
+        ]
+    ).astype(dtype)
+    got = method(x)
+    want = np.array([exact(Fraction(v)) for v in x.tolist()], dtype=object)
+    rounded = np.array([float(w) for w in want]).astype(dtype)  # float(Fraction) rounds once; float32: twice, below
+    if dtype == np.float32:  # correct float32 rounding of the exact value, not of its float64 rounding
+        rounded = np.array([_round_to_float32(w) for w in want], dtype=np.float32)
+    bad = np.flatnonzero(got != rounded)
+    assert bad.size == 0, (x[bad[:3]], got[bad[:3]], rounded[bad[:3]])
+
+
+def _round_to_float32(value: Fraction) -> np.float32:
+    """``value`` rounded to the nearest float32 (ties to even), from exact arithmetic."""
+    near = np.float32(float(value))
+    candidates = [np.nextafter(near, np.float32(-np.inf)), near, np.nextafter(near, np.float32(np.inf))]
+    errs = [abs(Fraction(float(c)) - value) for c in candidates]
+    best = min(errs)
+    ties = [c for c, e in zip(candidates, errs, strict=True) if e == best]
+    return min(ties, key=lambda c: int(np.array(c).view(np.int32)) & 1)
 
 
 @pytest.mark.parametrize("dtype", PRECISE, ids=str)

@@ -74,19 +74,22 @@ def _mul_dd(m):  # type: ignore[no-untyped-def]
 
 
 def _div6(m):  # type: ignore[no-untyped-def]
-    """``(s + e) / 6`` correctly rounded (up to exact ties), for a double-double ``s + e`` with ``|e| <= ulp(s)``.
+    """``(s + e) / 6`` for a double-double ``s + e`` with ``|e| <= ulp(s)``, within 0.5 + 2^-50 ulp (correctly
+    rounded but within 2^-50 ulp of a tie), by multiplications only (a division costs these kernels more than
+    their memory traffic).
 
-    q = fl(s / 6); 6q = h + t exactly (4q and 2q are exact, fast two-sum); the residual s + e - 6q is computed
-    exactly up to a rounding far below ulp(q), and q + residual / 6 rounds once."""
+    q = fl(s fl(1/6)), within two ulps of the quotient; 6q = h + t exactly (4q and 2q are exact, fast two-sum); the
+    residual r = s + e - 6q is computed exactly up to a rounding far below ulp(q); q + fl(r fl(1/6)) then differs
+    from the quotient by at most |r| 2^-52 <= 2^-50 ulp(q) before it rounds once."""
 
     def div6(s, e):  # type: ignore[no-untyped-def]
-        q = s / 6.0
+        q = s * _SIXTH
         p4 = 4.0 * q
         p2 = 2.0 * q
         h = p4 + p2
         t = (p4 - h) + p2
         r = ((s - h) - t) + e
-        return q + r / 6.0
+        return q + r * _SIXTH
 
     if _math.lean(m):
         # float32 results: a float64 within an ulp of (s + e) / 6 rounds to the float32 a correctly rounded one
