@@ -401,7 +401,7 @@ def _build_kit(m: Any) -> SimpleNamespace:
         return m.where(small, sh, bh), m.where(small, sl, bl)
 
     if not roots:  # lean: one polynomial and one division, no double-double
-        mills_lean = horner(_MILLS_LEAN, m)
+        mills_lean = estrin(_MILLS_LEAN, m)
 
         @jit
         def mills(u):  # type: ignore[no-untyped-def]
