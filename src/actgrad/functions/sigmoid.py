@@ -182,17 +182,17 @@ def _build_kit(m: Any) -> SimpleNamespace:
         )
 
     cf, cf_ratio = continued_fraction(not lean), continued_fraction(False)
-    # exp_dd's k = round(x / ln 2) and 2^k for -2 <= x <= 6.6 by comparisons (no floor or ldexp in the namespace)
+    # exp_dd's k = round(x / ln 2) and 2^k for -2 <= x <= 6.6 by comparisons (no floor or ldexp in the namespace),
+    # summed and multiplied pairwise (exact either way; a chain of 13 steps would hold up the kernels)
+    steps = [f"m.where(xc > {t!r}, {{}}, {{}})" for t in _HALF_STEPS]
     ln2_steps = jit(
         _unrolled(
             m,
             "ln2_steps",
             "xc",
             [
-                "k = -3.0",
-                "p2 = 0.125",
-                *(f"k = k + m.where(xc > {t!r}, 1.0, 0.0)" for t in _HALF_STEPS),
-                *(f"p2 = p2 * m.where(xc > {t!r}, 2.0, 1.0)" for t in _HALF_STEPS),
+                f"k = -3.0 + {_pairwise([s.format(1.0, 0.0) for s in steps], '+')}",
+                f"p2 = 0.125 * {_pairwise([s.format(2.0, 1.0) for s in steps], '*')}",
                 "return k, p2",
             ],
         )
@@ -438,6 +438,14 @@ def _pair(hi: float, lo: float, bits: int) -> tuple[float, float]:
     mant, exp = math.frexp(hi)
     head = math.ldexp(round(mant * 2.0**bits), exp - bits)
     return head, (hi - head) + lo
+
+
+def _pairwise(terms: list[str], op: str) -> str:
+    """The expression combining ``terms`` with ``op`` as a balanced tree (depth log2 n instead of n)."""
+    while len(terms) > 1:
+        pairs = [f"({a} {op} {b})" for a, b in zip(terms[::2], terms[1::2], strict=False)]
+        terms = pairs + ([terms[-1]] if len(terms) % 2 else [])
+    return terms[0]
 
 
 def _unrolled(m: Any, name: str, args: str, lines: list[str], **scope: Any) -> Any:
