@@ -243,15 +243,25 @@ def _build_kit(m: Any) -> SimpleNamespace:
         return m.where(x < -0.7, bh, sh), m.where(x < -0.7, bl, sl)
 
     @jit
-    def scaled_exp(a, c, k_hi, k_lo):  # type: ignore[no-untyped-def]
-        """(k_hi + k_lo) e^(a + c) for a <= 0 and tiny c, rounded once, also where it is subnormal."""
+    def exp_arg(a):  # type: ignore[no-untyped-def]
+        """For a <= 0: (b, c, tail) with e^a = e^b (1 + c) 2^-128 where ``tail`` (a < _TAIL, where e^a may be
+        subnormal: e^b is not), else e^a = e^b (b = a, c = 0)."""
         tail = a < _TAIL
         b, be = two_sum(m.where(tail, a, 0.0), shift_hi)
-        e = m.exp(m.where(tail, b, a))
-        corr = m.where(tail, be + shift_lo, 0.0) + c
+        return m.where(tail, b, a), m.where(tail, be + shift_lo, 0.0), tail
+
+    @jit
+    def scaled(e, corr, tail, k_hi, k_lo):  # type: ignore[no-untyped-def]
+        """(k_hi + k_lo) e (1 + corr), times 2^-128 where ``tail``, rounded once (see exp_arg)."""
         p, pe = two_prod(k_hi, e)
         r = p + (pe + k_lo * e + p * corr)
         return m.where(tail, r * _SCALE, r)
+
+    @jit
+    def scaled_exp(a, c, k_hi, k_lo):  # type: ignore[no-untyped-def]
+        """(k_hi + k_lo) e^(a + c) for a <= 0 and tiny c, rounded once, also where it is subnormal."""
+        b, corr, tail = exp_arg(a)
+        return scaled(m.exp(b), corr + c, tail, k_hi, k_lo)
 
     @jit
     def scaled_expm1(x, k_hi, k_lo):  # type: ignore[no-untyped-def]
@@ -280,10 +290,13 @@ def _build_kit(m: Any) -> SimpleNamespace:
 
     @jit
     def exp_t(t, r, k):  # type: ignore[no-untyped-def]
-        """k e^(t + r) (t + r = x/alpha, r tiny), rounded once; t > 0 only when alpha < 0, and it may overflow."""
-        low = scaled_exp(m.where(t > 0, -1.0, t), r, k, 0.0)
-        e = m.exp(m.where(t > 0, t, 1.0))
-        return m.where(t > 0, m.where(t < 709.0, k * (e + e * r), k * e), low)
+        """k e^(t + r) (t + r = x/alpha, r tiny), rounded once; t > 0 only when alpha < 0, and it may overflow. One
+        exponential serves both signs of t (the kernels compute both sides of every select)."""
+        pos = t > 0
+        b, corr, tail = exp_arg(m.where(pos, -1.0, t))
+        e = m.exp(m.where(pos, m.where(t < 710.0, t, 710.0), b))  # inf from t = 709.8 on
+        low = scaled(m.where(pos, 1.0, e), corr + r, tail, k, 0.0)
+        return m.where(pos, m.where(t < 709.0, k * (e + e * r), k * e), low)
 
     if _math.lean(m):
         # float32 results (actgrad._lean): the namespace's expm1 is relative everywhere and float64's range covers
@@ -441,7 +454,7 @@ selu = activation(
 
 def _celu(m: Any) -> Any:
     k = _kit(m)
-    two_prod, expm1_neg, exp_t, celu_t = k.two_prod, k.expm1_neg, k.exp_t, k.celu_t
+    two_prod, expm1_neg, celu_t = k.two_prod, k.expm1_neg, k.celu_t
     if _math.lean(m):  # alpha expm1(x / alpha) as it stands (see the kit); it may overflow where alpha < 0
         return lambda x, alpha: m.where(x > 0, x, alpha * m.expm1(celu_t(x, alpha)[0]))
 
@@ -449,7 +462,7 @@ def _celu(m: Any) -> Any:
         t, r, rem = celu_t(x, alpha)
         # alpha expm1(t + r) = alpha expm1(t) + rem e^t (to first order in r)
         tp = m.where(t > 0, m.where(t < 600.0, t, 600.0), 1.0)  # alpha < 0
-        et = m.exp(m.where(t > 0, tp, t))
+        et = m.exp(m.where(t > 0, m.where(t < 710.0, t, 710.0), t))  # e^t (inf from 709.8 on)
         eh, el = expm1_neg(m.where(t > 0, -tp, t))
         # t > 0: expm1(t) = -e^t expm1(-t), so that no libm expm1 keeps the loop from vectorizing
         ph, pl = two_prod(-et, eh)
@@ -457,7 +470,8 @@ def _celu(m: Any) -> Any:
         el = m.where(t > 0, pl - et * el, el)
         p, pe = two_prod(alpha, eh)
         neg = p + (pe + alpha * el + rem * et)
-        neg = m.where(t < 600.0, neg, exp_t(t, r, alpha))  # alpha e^(t + r): -alpha is negligible; may overflow
+        # t >= 600: alpha e^(t + r) (-alpha is negligible; it may overflow), from the e^t above
+        neg = m.where(t < 600.0, neg, alpha * m.where(t < 709.0, et + et * r, et))
         return m.where((x > 0) | (m.abs(t) <= 1e-150), x, neg)
 
     return f
