@@ -1205,14 +1205,7 @@ def _telu_grad(m: Any) -> Any:
     k = _kit(m)
     if _math.lean(m):
         return _telu_lean(m, k, True)
-    two_prod, two_sum, div2, terms, square, tanh_big = (
-        k.two_prod,
-        k.two_sum,
-        k.div2,
-        k.terms,
-        k.square,
-        k.tanh_big,
-    )
+    two_prod, two_sum, div2_dd, terms, square = k.two_prod, k.two_sum, k.div2_dd, k.terms, k.square
     u_of, sinhc_poly = _telu_u(m, k, True), k.sinhc_poly
     root = k.near_root(_TELU1, 0.2)
 
@@ -1234,12 +1227,15 @@ def _telu_grad(m: Any) -> Any:
         nne = nne + 4.0 * (uh * (be + oe) + ul * b)
         ne, nee = two_prod(nn, e2)
         p, pe = square(v, vd)
-        # x > 0: tanh u + x u sech^2 u = tanh u + 4 x u sigma'(2u), sigma'(2u) = e^-2u / (1 + e^-2u)^2 (one division
-        # for both quotients)
+        # x > 0: tanh u + x u sech^2 u = tanh u + 4 x u sigma'(2u), sigma'(2u) = t / (1 + t)^2 with t = e^-2u, and
+        # tanh u = 1 - 2 t / (1 + t) = 1 - 2 sigma'(2u) (1 + t): one division for every quotient of both sides
         le = x <= 0
-        q = div2(m.where(le, ne, e2), m.where(le, nee + nn * e2l + nne * e2, e2l), p, pe) * s2
+        qh, ql = div2_dd(m.where(le, ne, e2), m.where(le, nee + nn * e2l + nne * e2, e2l), p, pe)
+        q = (qh + ql) * s2
+        w, we = two_prod(qh, v)
+        tanh_u = 1.0 - 2.0 * s2 * (w + (we + qh * vd + ql * v))
         near, poly = root(x)
-        return m.where(near, poly, m.where(le, q * s, tanh_big(u) + 4.0 * xc * u * q))
+        return m.where(near, poly, m.where(le, q * s, tanh_u + 4.0 * xc * u * q))
 
     return f
 
