@@ -108,8 +108,9 @@ def copysign(x, y):  # type: ignore[no-untyped-def]
 
 
 @intrinsic
-def _fma(typingctx, a, b, c):  # type: ignore[no-untyped-def]
-    """a * b + c rounded once (LLVM's ``fma``: one instruction on CPUs with FMA, and it vectorizes)."""
+def fma64(typingctx, a, b, c):  # type: ignore[no-untyped-def]
+    """a * b + c rounded once (LLVM's ``fma``: one instruction on CPUs with FMA, and it vectorizes), for float64
+    arguments; quicker to type than :func:`fma`, which converts its arguments first (kits' polynomials use it)."""
     if not all(t == types.float64 for t in (a, b, c)):
         return None
 
@@ -124,7 +125,7 @@ def _fma(typingctx, a, b, c):  # type: ignore[no-untyped-def]
 @njit(forceinline=True, error_model="numpy")
 def fma(a, b, c):  # type: ignore[no-untyped-def]
     """a * b + c rounded once."""
-    return _fma(np.float64(a), np.float64(b), np.float64(c))
+    return fma64(np.float64(a), np.float64(b), np.float64(c))
 
 
 @njit(forceinline=True, error_model="numpy")
@@ -132,7 +133,7 @@ def two_prod(a, b):  # type: ignore[no-untyped-def]
     """(p, e) with a * b = p + e exactly (p the rounded product; e exact while it does not underflow)."""
     a, b = np.float64(a), np.float64(b)
     p = a * b
-    return p, _fma(a, b, -p)
+    return p, fma64(a, b, -p)
 
 
 @njit(forceinline=True, error_model="numpy")
@@ -166,10 +167,22 @@ def widen(x):  # type: ignore[no-untyped-def]
     return np.float64(x)
 
 
-@njit(inline="always")
-def where(cond, a, b):  # type: ignore[no-untyped-def]
-    """``a`` where ``cond`` holds, else ``b`` (a select, not a branch)."""
-    return a if cond else b
+@intrinsic
+def where(typingctx, cond, a, b):  # type: ignore[no-untyped-def]
+    """``a`` where ``cond`` holds, else ``b``: LLVM's ``select`` (no branch, so loops around it vectorize), of the two
+    sides' common type. An intrinsic rather than ``a if cond else b``, which numba would type and lower as control
+    flow at every one of the hundreds of uses in a kernel (a third of a cold start's compile time)."""
+    common = typingctx.unify_types(a, b)
+    if common is None or not isinstance(cond, types.Boolean):
+        return None
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        c, x, y = args
+        x = context.cast(builder, x, signature.args[1], common)
+        y = context.cast(builder, y, signature.args[2], common)
+        return builder.select(c, x, y)
+
+    return common(cond, a, b), codegen
 
 
 def _astype_like_impl(value, like):  # type: ignore[no-untyped-def]
