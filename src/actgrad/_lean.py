@@ -75,8 +75,8 @@ def _reduced(x):  # type: ignore[no-untyped-def]
     """(q, s1, s2, 1/s2) with e^x = (1 + q) s1 s2 within 2^-45 relative: x = k ln 2 + r, |r| <= ln2 / 2, q = e^r - 1
     by its Taylor polynomial of degree 11 (truncation below 2^-48), and 2^k = s1 s2 built from bits in two halves, so
     that overflow gives inf and underflow 0 (x is clamped to [-746, 710] first; NaN passes both clamps)."""
-    xc = -746.0 if x < -746.0 else x
-    xc = 710.0 if xc > 710.0 else xc
+    xc = where(x < -746.0, -746.0, x)
+    xc = where(xc > 710.0, 710.0, xc)
     shifted = xc * _INV_LN2 + _SHIFT
     k = _bits(shifted) - _SHIFT_BITS
     kd = shifted - _SHIFT

@@ -28,6 +28,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
 from ._exp import exp as exp  # the namespace's exp: vectorizable, within 0.503 ulp
+from ._exp import select as where  # noqa: F401 -- the namespace's where: LLVM's select
 
 #: A scalar namespace, compiled by numba (array namespaces lack the attribute).
 COMPILED = True
@@ -107,48 +108,60 @@ def copysign(x, y):  # type: ignore[no-untyped-def]
     return math.copysign(x, y)
 
 
-@intrinsic
-def fma64(typingctx, a, b, c):  # type: ignore[no-untyped-def]
-    """a * b + c rounded once (LLVM's ``fma``: one instruction on CPUs with FMA, and it vectorizes), for float64
-    arguments; quicker to type than :func:`fma`, which converts its arguments first (kits' polynomials use it)."""
-    if not all(t == types.float64 for t in (a, b, c)):
-        return None
+def _float64_intrinsic(name: str, n_in: int, n_out: int, build: Callable[..., list[Any]]) -> Any:
+    """An intrinsic of ``n_in`` real arguments (cast to float64) returning ``n_out`` float64s (a tuple if several):
+    ``build(builder, fma, *args)`` emits them with LLVM's IR builder. Numba types an intrinsic call at once, where a
+    jitted helper costs a compile of its own (~45 ms of a cold start each) and is then inlined all the same."""
+    out = types.float64 if n_out == 1 else types.UniTuple(types.float64, n_out)
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
-        double = ir.DoubleType()
-        fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(double, [double] * 3), "llvm.fma.f64")
-        return builder.call(fma, args)
+    def typed(*args):  # type: ignore[no-untyped-def]
+        if not all(isinstance(t, (types.Float, types.Integer)) for t in args):
+            return None
 
-    return types.float64(types.float64, types.float64, types.float64), codegen
+        def codegen(context, builder, signature, values):  # type: ignore[no-untyped-def]
+            double = ir.DoubleType()
+            fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(double, [double] * 3), "llvm.fma.f64")
+            cast = [context.cast(builder, v, t, types.float64) for v, t in zip(values, signature.args, strict=True)]
+            results = build(builder, lambda a, b, c: builder.call(fma, [a, b, c]), *cast)
+            return results[0] if n_out == 1 else context.make_tuple(builder, out, results)
 
+        return out(*args), codegen
 
-@njit(forceinline=True, error_model="numpy")
-def fma(a, b, c):  # type: ignore[no-untyped-def]
-    """a * b + c rounded once."""
-    return fma64(np.float64(a), np.float64(b), np.float64(c))
-
-
-@njit(forceinline=True, error_model="numpy")
-def two_prod(a, b):  # type: ignore[no-untyped-def]
-    """(p, e) with a * b = p + e exactly (p the rounded product; e exact while it does not underflow)."""
-    a, b = np.float64(a), np.float64(b)
-    p = a * b
-    return p, fma64(a, b, -p)
+    # numba reads an intrinsic's parameters from its signature: spelled out, not *args
+    names = ", ".join("abc"[:n_in])
+    scope = {"typed": typed}
+    exec(f"def {name}(typingctx, {names}):\n    return typed({names})\n", scope)
+    return intrinsic(scope[name])
 
 
-@njit(forceinline=True, error_model="numpy")
-def two_sum(a, b):  # type: ignore[no-untyped-def]
-    """(s, e) with a + b = s + e exactly."""
-    s = a + b
-    bb = s - a
-    return s, (a - (s - bb)) + (b - bb)
+def _fma(builder: Any, fma: Any, a: Any, b: Any, c: Any) -> list[Any]:
+    return [fma(a, b, c)]
 
 
-@njit(forceinline=True, error_model="numpy")
-def fast_two_sum(a, b):  # type: ignore[no-untyped-def]
-    """(s, e) with a + b = s + e exactly when |a| >= |b| (or a == 0): also normalizes a double-double."""
-    s = a + b
-    return s, b - (s - a)
+def _two_prod(builder: Any, fma: Any, a: Any, b: Any) -> list[Any]:
+    p = builder.fmul(a, b)
+    return [p, fma(a, b, builder.fneg(p))]
+
+
+def _two_sum(builder: Any, fma: Any, a: Any, b: Any) -> list[Any]:
+    s = builder.fadd(a, b)
+    bb = builder.fsub(s, a)
+    return [s, builder.fadd(builder.fsub(a, builder.fsub(s, bb)), builder.fsub(b, bb))]
+
+
+def _fast_two_sum(builder: Any, fma: Any, a: Any, b: Any) -> list[Any]:
+    s = builder.fadd(a, b)
+    return [s, builder.fsub(b, builder.fsub(s, a))]
+
+
+#: a * b + c rounded once (LLVM's ``fma``: one instruction on CPUs with FMA, and it vectorizes).
+fma = _float64_intrinsic("fma", 3, 1, _fma)
+#: (p, e) with a * b = p + e exactly (p the rounded product; e exact while it does not underflow).
+two_prod = _float64_intrinsic("two_prod", 2, 2, _two_prod)
+#: (s, e) with a + b = s + e exactly.
+two_sum = _float64_intrinsic("two_sum", 2, 2, _two_sum)
+#: (s, e) with a + b = s + e exactly when |a| >= |b| (or a == 0): also normalizes a double-double.
+fast_two_sum = _float64_intrinsic("fast_two_sum", 2, 2, _fast_two_sum)
 
 
 @njit(forceinline=True, error_model="numpy")
@@ -165,24 +178,6 @@ def widen(x):  # type: ignore[no-untyped-def]
     """``x`` as float64 (kernels compute in float64 and round once at the end). Not ``float(x)``: numba types
     that as the argument's own type, so a float32 kernel would compute in float32."""
     return np.float64(x)
-
-
-@intrinsic
-def where(typingctx, cond, a, b):  # type: ignore[no-untyped-def]
-    """``a`` where ``cond`` holds, else ``b``: LLVM's ``select`` (no branch, so loops around it vectorize), of the two
-    sides' common type. An intrinsic rather than ``a if cond else b``, which numba would type and lower as control
-    flow at every one of the hundreds of uses in a kernel (a third of a cold start's compile time)."""
-    common = typingctx.unify_types(a, b)
-    if common is None or not isinstance(cond, types.Boolean):
-        return None
-
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
-        c, x, y = args
-        x = context.cast(builder, x, signature.args[1], common)
-        y = context.cast(builder, y, signature.args[2], common)
-        return builder.select(c, x, y)
-
-    return common(cond, a, b), codegen
 
 
 def _astype_like_impl(value, like):  # type: ignore[no-untyped-def]

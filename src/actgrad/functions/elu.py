@@ -127,9 +127,9 @@ _INLINE = njit(inline="always", error_model="numpy")
 
 
 def fma(m: Any) -> Any:
-    """``(a, b, c) -> a * b + c`` for namespace ``m``, float64 arguments: rounded once in the scalar namespaces (the
-    intrinsic itself), plain arithmetic for array namespaces."""
-    return _math.fma64 if _math.compiled(m) else (lambda a, b, c: a * b + c)
+    """``(a, b, c) -> a * b + c`` for namespace ``m``: rounded once in the scalar namespaces (``m.fma``), plain
+    arithmetic for array namespaces."""
+    return m.fma if _math.compiled(m) else (lambda a, b, c: a * b + c)
 
 
 def horner(coeffs: tuple[float, ...], m: Any) -> Any:
