@@ -995,43 +995,36 @@ tanhshrink = activation(
 
 def _mish_w(m: Any, k: SimpleNamespace, top: float) -> Any:
     """The pieces in w = e^x for x <= top (x clamped to [-2000, top]): x, E, El, s (w = (E + El) s), w, w + 2 and
-    n + 2 as double-doubles."""
+    n + 2 as double-doubles; and for x > top (clamped to [top, 1000]) x and t = e^-x. One exponential serves both
+    sides (every kernel computes both): e^x where x <= top, e^-x above (and each side's pieces are finite dummies on
+    the other)."""
     exp_scaled, two_sum, two_prod = k.exp_scaled, k.two_sum, k.two_prod
 
     def pieces(x):  # type: ignore[no-untyped-def]
-        xw = m.where(x <= top, m.where(x < -2000.0, -2000.0, x), 0.0)
-        e, el, s = exp_scaled(xw, 0.0)
-        w = (e + el) * s
+        le = x <= top
+        xw = m.where(le, m.where(x < -2000.0, -2000.0, x), 0.0)
+        xt = m.where(le, top + 1.0, m.where(x > 1000.0, 1000.0, x))
+        e, el, s = exp_scaled(m.where(le, xw, -xt), 0.0)
+        w = (e + el) * s  # e^x where x <= top, t = e^-x above
         q, qe = two_sum(2.0, w)
         n, ne = two_prod(w, q)
         dd, dde = two_sum(2.0, n)
-        return xw, e, el, s, w, q, qe, dd, dde + ne + w * qe
-
-    return k.jit(pieces)
-
-
-def _mish_t(m: Any, k: SimpleNamespace) -> Any:
-    def pieces(x):  # type: ignore[no-untyped-def]
-        """x > 2 (clamped to [2, 1000]): x, t = e^-x and delta."""
-        xt = m.where(x > 2.0, m.where(x > 1000.0, 1000.0, x), 3.0)
-        t = m.exp(-xt)
-        t2 = t * t
-        return xt, t, 2.0 * t2 / (1.0 + 2.0 * t + 2.0 * t2)
+        t2 = w * w  # delta = 1 - tanh(softplus x) = 2 t^2 / (1 + 2t + 2t^2) above top
+        return xw, e, el, s, w, q, qe, dd, dde + ne + w * qe, xt, w, 2.0 * t2 / (1.0 + 2.0 * w + 2.0 * t2)
 
     return k.jit(pieces)
 
 
 def _mish(m: Any) -> Any:
     k = _kit(m)
-    two_prod, div2, wp, tp = k.two_prod, k.div2, _mish_w(m, k, 2.0), _mish_t(m, k)
+    two_prod, div2, wp = k.two_prod, k.div2, _mish_w(m, k, 2.0)
 
     def f(x):  # type: ignore[no-untyped-def]
         x = x * 1.0  # see _F64
-        xw, e, el, s, _w, q, qe, dd, dde = wp(x)
+        xw, e, el, s, _w, q, qe, dd, dde, xt, _t, delta = wp(x)
         a, ae = two_prod(xw, e)
         nn, nne = two_prod(a, q)
         small = div2(nn, nne + a * qe + (ae + xw * el) * q, dd, dde) * s  # x w (w + 2) / (n + 2)
-        xt, _t, delta = tp(x)
         return m.where(x <= 2.0, small, x - xt * delta)
 
     return f
@@ -1039,13 +1032,13 @@ def _mish(m: Any) -> Any:
 
 def _mish_grad(m: Any) -> Any:
     k = _kit(m)
-    two_prod, two_sum, div2, square, wp, tp = k.two_prod, k.two_sum, k.div2, k.square, _mish_w(m, k, 2.0), _mish_t(m, k)
+    two_prod, two_sum, div2, square, wp = k.two_prod, k.two_sum, k.div2, k.square, _mish_w(m, k, 2.0)
     root = k.near_root(_MISH1, 0.2)
 
     def f(x):  # type: ignore[no-untyped-def]
         x = x * 1.0  # see _F64
         # x <= 2: w [(w + 2)(n + 2) + 4x (1 + w)] / (n + 2)^2
-        xw, e, el, s, w, q, qe, dd, dde = wp(x)
+        xw, e, el, s, w, q, qe, dd, dde, xt, t, delta = wp(x)
         p1, p1e = two_prod(q, dd)
         o, oe = two_sum(1.0, w)
         p2, p2e = two_prod(4.0 * xw, o)
@@ -1055,7 +1048,6 @@ def _mish_grad(m: Any) -> Any:
         d2, d2e = square(dd, dde)
         small = div2(nn, nne + e * be + el * b, d2, d2e) * s
         # x > 2: g + x sigma(x) (1 - g^2) = 1 - delta + x delta (2 - delta) / (1 + t)
-        xt, t, delta = tp(x)
         big = 1.0 + (xt * delta * (2.0 - delta) / (1.0 + t) - delta)
         near, poly = root(x)
         return m.where(near, poly, m.where(x <= 2.0, small, big))
@@ -1072,7 +1064,7 @@ def _mish_grad2(m: Any) -> Any:
     def f(x):  # type: ignore[no-untyped-def]
         x = x * 1.0  # see _F64
         # x <= 2: 4 w [2 (1 + w)(n + 2) + x R] / (n + 2)^3 with R = 2 + 2w - 3w^2 - 2w^3 = 2 + w (2 - w (3 + 2w))
-        xw, e, el, s, w, _q, _qe, dd, dde = wp(x)
+        xw, e, el, s, w, _q, _qe, dd, dde, xt, t, _delta = wp(x)
         o, oe = two_sum(1.0, w)
         r, re = two_sum(3.0, 2.0 * w)
         r, re = horner_step(2.0, 0.0, -w, 0.0, r, re)
@@ -1086,8 +1078,6 @@ def _mish_grad2(m: Any) -> Any:
         small = div2(nn, nne + 4.0 * (e * ce + el * c), d3, d3e) * s
         # x > 2, the same divided by w^6 (t = 1/w = e^-x): 4 t^2 [2 (1 + t) P + x Rt] / P^3 with P = 1 + 2t + 2t^2
         # and Rt = 2t^3 + 2t^2 - 3t - 2 = -(2 + t (3 - t (2 + 2t))); t^2 = e^-2x scaled by s2 in the tail
-        xt = m.where(x > 2.0, m.where(x > 1000.0, 1000.0, x), 3.0)
-        t = m.exp(-xt)
         e2, e2l, s2 = exp_scaled(-2.0 * xt, 0.0)
         pp, ppe = two_sum(1.0, 2.0 * t)
         t2, t2e = two_prod(t, t)
