@@ -108,6 +108,12 @@ _SIXTH = (0.16666666666666666, 9.25185853854297e-18)
 _ATANH = (0.02857142857142857, 0.030303030303030304, 0.03225806451612903, 0.034482758620689655, 0.037037037037037035,
     0.04, 0.043478260869565216, 0.047619047619047616, 0.05263157894736842, 0.058823529411764705, 0.06666666666666667,
     0.07692307692307693, 0.09090909090909091, 0.1111111111111111, 0.14285714285714285, 0.2, 0.3333333333333333)
+# log1p(t) / t on [0, 1], for float32 results: the minimax polynomial of degree 15 (mpmath's chebyfit at 40 digits,
+# highest degree first); relative error below 2^-43 evaluated in float64
+_LOG1P_LEAN = (-0.0002097061231086089, 0.0019067930324987241, -0.008167086476489189, 0.022157210914775124,
+    -0.04348922883589689, 0.06748221397520829, -0.08917588954878489, 0.10727046208763887, -0.12397768315487705,
+    0.14265870900537939, -0.16663963182233768, 0.19999755281745146, -0.24999986473157787, 0.33333332937394794,
+    -0.49999999995383904, 0.99999999999991)
 # 1 - e^-a = sum (-1)^(k+1) a^k / k!, k = 19, ..., 1 (for a < 0.7)
 _EXPM1 = (8.22063524662433e-18, -1.5619206968586225e-16, 2.8114572543455206e-15, -4.779477332387385e-14,
     7.647163731819816e-13, -1.1470745597729725e-11, 1.6059043836821613e-10, -2.08767569878681e-09,
@@ -164,8 +170,6 @@ def _build_kit(m: Any) -> SimpleNamespace:
         return jit(_unrolled(m, "horner", "y", lines, keep=keep, fma=m.fma if _math.compiled(m) else None))
 
     atanh_poly, expm1_poly, exp_tail_poly = horner(_ATANH), horner(_EXPM1), horner(_EXP_TAIL)
-    if lean:  # s^2 <= 1/9: 12 terms leave a relative error below 2^-42, far below what a float32 result needs
-        atanh_poly = horner(_ATANH[-12:])
     sinhc_poly = horner(_SINHC[:-1])
     # D(x) = 3 + x^2/(5 + x^2/(7 + ...)) (Lambert's continued fraction, tanh x = x D / (D + x^2)); for x^2 <= 1 the
     # truncation at 21 leaves a relative error below 1e-21. Divisions are slow and do not pipeline: the levels
@@ -251,6 +255,15 @@ def _build_kit(m: Any) -> SimpleNamespace:
         s2 = sh * sh
         q = atanh_poly(s2)
         return 2.0 * sh, 2.0 * (sl + sh * s2 * q)
+
+    if lean:  # float32 results: a polynomial in t, no division (which costs these kernels as much as the rest)
+        log1p_poly = horner(_LOG1P_LEAN)
+
+        @jit
+        def log1p_dd(th, tl):  # type: ignore[no-untyped-def]
+            """log(1 + t) for 0 <= t = th + tl <= 1, within 2^-43 relative, with no error term."""
+            t = th + tl
+            return t * log1p_poly(t), 0.0
 
     @jit
     def exp_scaled(a, c):  # type: ignore[no-untyped-def]
