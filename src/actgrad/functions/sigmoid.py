@@ -273,6 +273,13 @@ def _build_kit(m: Any) -> SimpleNamespace:
         e = m.exp(m.where(tail, a + k_hi, a))
         return e, e * m.where(tail, c + k_lo, c), m.where(tail, scale, 1.0)
 
+    if lean:  # float32 results: what float64 rounds to a subnormal (below e^-708) is 0 in float32 anyway
+
+        @jit
+        def exp_scaled(a, c):  # type: ignore[no-untyped-def]
+            """exp(a + c) as (E, 0, 1)."""
+            return m.exp(a + c), 0.0, 1.0
+
     @jit
     def terms(a, c):  # type: ignore[no-untyped-def]
         """For a = |z| >= 0 (plus a tiny correction c): t = e^-(a+c) = (E + El) s; 1 + t = u + d exactly."""
