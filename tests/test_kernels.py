@@ -51,3 +51,19 @@ def test_float64_loops_are_eight_lanes_wide() -> None:
 
     if "+avx512f" in llvm.get_host_cpu_features().flatten():
         assert re.search(r"<8 x double>", ir), "no 8-lane float64 vector code"
+
+
+def test_where_selects_like_a_conditional_expression() -> None:
+    """The namespace's where (an LLVM select, not a branch) gives what ``a if cond else b`` gives in Python: the
+    sides' common type, a number's truth as the condition (NaN is true), NaN passed through from either side."""
+
+    @njit
+    def select(cond, a, b):  # type: ignore[no-untyped-def]
+        return _math.where(cond, a, b)
+
+    cases = [(True, 1.0, 2.0), (False, 1, 2.5), (0.0, 1.0, 2.0), (float("nan"), 1.0, 2.0), (3, 1.0, 2.0), (0, 1, 2)]
+    for cond, a, b in cases:
+        got = select(cond, a, b)
+        assert got == (a if cond else b)
+        assert type(got) is (float if float in (type(a), type(b)) else int)
+    assert np.isnan(select(True, float("nan"), 0.0)) and np.isnan(select(False, 0.0, float("nan")))

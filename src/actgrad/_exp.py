@@ -74,11 +74,12 @@ def select(typingctx, cond, a, b):  # type: ignore[no-untyped-def]
     and lower as control flow at every one of the hundreds of uses in a kernel (a third of a cold start's compile
     time)."""
     common = typingctx.unify_types(a, b)
-    if common is None or not isinstance(cond, types.Boolean):
+    if common is None or not isinstance(cond, (types.Boolean, types.Integer, types.Float)):
         return None
 
     def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
         c, x, y = args
+        c = context.cast(builder, c, signature.args[0], types.boolean)  # a number's truth, as in Python
         x = context.cast(builder, x, signature.args[1], common)
         y = context.cast(builder, y, signature.args[2], common)
         return builder.select(c, x, y)
