@@ -127,10 +127,10 @@ def _monomial_fit(fn, a: Num, b: Num, n: int) -> tuple[list[Num], Num]:  # type:
 
 def constants() -> dict[str, object]:
     """Recompute the constants of ``actgrad/functions/gelu.py`` (a few seconds): the Mills ratio R(u) =
-    Phi(-u)/phi(u) on [0, 4] in four pieces R(c + t) = r0 + r1 t + t^2 P(t), the Chebyshev series of h = u (1/R - u)
-    in y = 8/u - 1 for u >= 4, the lean kernels' R as one polynomial in y = (u - 4)/(u + 4), and the polynomials
-    about the zeros of G'(u) = f'(-u) (both variants) and of the tanh variant's G''(u) = f''(-u): G = c1 d + c2 d^2
-    + d^3 P(d), d = u - u0."""
+    Phi(-u)/phi(u) on [0, 4] in four pieces R(c + t) = r0 + r1 t + t^2 P(t), h = u (1/R - u) as a polynomial in
+    y = 8/u - 1 for u >= 4 (from its Chebyshev interpolant; the sum of its coefficients' magnitudes is 1.05), the
+    lean kernels' R as one polynomial in y = (u - 4)/(u + 4), and the polynomials about the zeros of G'(u) = f'(-u)
+    (both variants) and of the tanh variant's G''(u) = f''(-u): G = c1 d + c2 d^2 + d^3 P(d), d = u - u0."""
     with mpmath.workprec(240):
 
         def mills(u: Num) -> Num:
@@ -165,7 +165,8 @@ def constants() -> dict[str, object]:
             cheb = _chebyshev(h, n + 10)
             if sum(abs(x) for x in cheb[n:]) < mpmath.mpf(2) ** -58:
                 break
-        out["_H"] = tuple(float(x) for x in cheb[:n])
+        mono, _ = _monomial_fit(h, -1, 1, n)  # evaluated by Estrin's scheme: monomial, highest degree first
+        out["_H_MONO"] = tuple(float(v) for v in reversed(mono))
 
         def lean(y: Num) -> Num:  # R(u) at u = 4 (1 + y) / (1 - y)
             return mpmath.mpf(0) if y == 1 else mills(4 * (1 + y) / (1 - y))

@@ -162,14 +162,6 @@ def estrin(coeffs: tuple[float, ...], m: Any) -> Any:
     return _compiled(m, lines)
 
 
-def clenshaw(coeffs: tuple[float, ...], m: Any) -> Any:
-    """p(y) = sum of coeffs[k] T_k(y) (Chebyshev polynomials) by Clenshaw's recurrence, unrolled (see horner)."""
-    lines = ["def p(y):", "    y2 = 2.0 * y", "    b1 = 0.0", "    b2 = 0.0"]
-    lines += [f"    b1, b2 = fma(y2, b1, {c!r}) - b2, b1" for c in reversed(coeffs[1:])]
-    lines.append(f"    return fma(y, b1, {coeffs[0]!r}) - b2")
-    return _compiled(m, lines)
-
-
 def _compiled(m: Any, lines: list[str]) -> Any:
     """The function ``p`` defined by ``lines`` (with ``fma`` in scope), compiled for namespace ``m``."""
     namespace: dict[str, Any] = {"fma": fma(m)}
