@@ -115,7 +115,7 @@ class Activation:
             g = inputs[0]
             if type(g) is not np.ndarray or g.dtype is not dt or g.shape != x.shape or not g.flags.c_contiguous:
                 return _SLOW
-        if out is not None and not (_numpy.like(out, x) and _numpy.apart(out, inputs)):
+        if out is not None and not (_numpy.like(out, x) and out.flags.writeable and _numpy.apart(out, inputs)):
             return _SLOW
         # without parameters the memo's key is (method, order, kink) (see _plan; a str kink is hashable)
         plan = self._plans.get((method, order, kink)) if not params and type(kink) is str else None

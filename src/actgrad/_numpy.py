@@ -109,12 +109,8 @@ def plain(a: np.ndarray) -> bool:
 
 
 def like(a: object, x: np.ndarray) -> bool:
-    """``a`` is a writeable ndarray of ``x``'s dtype and shape in C order: it takes a plain ``x``'s result as it
-    is."""
-    if type(a) is not np.ndarray or a.dtype is not x.dtype or a.shape != x.shape:
-        return False
-    flags = a.flags  # one flags object (each ``a.flags`` makes one)
-    return flags.c_contiguous and flags.writeable
+    """``a`` is an ndarray of ``x``'s dtype and shape in C order: it runs beside a plain ``x`` as it is."""
+    return type(a) is np.ndarray and a.dtype is x.dtype and a.shape == x.shape and a.flags.c_contiguous
 
 
 def apart(out: np.ndarray, inputs: tuple[np.ndarray, ...]) -> bool:
