@@ -617,8 +617,9 @@ def _softplus(m: Any) -> Any:
         lh, ll = log1p_dd(e * s, el * s)
         if lean:  # by the hoisted 2^-64/beta (finite for every beta > 0): a division per element costs as much
             # as the rest here
-            qh, ql = ((lh + ll) * (2.0**-64 / beta)) * 2.0**64, 0.0
-            tail = ((e + el) * (2.0**-64 / beta)) * (2.0**64 * s)
+            inv = 2.0**-64 / beta
+            qh, ql = ((lh + ll) * inv) * 2.0**64, 0.0
+            tail = ((e + el) * inv) * (2.0**64 * s)
         else:
             qh, ql = div2_dd(lh, ll, beta, 0.0)
             tail = ((e + el) / beta) * s  # log1p(t) = t there, and x < 0
@@ -944,13 +945,10 @@ def _tanhshrink_lean(m: Any, k: SimpleNamespace) -> Any:
     def f(x):  # type: ignore[no-untyped-def]
         x = x * 1.0  # see _F64
         x2 = x * x
-        series = x * x2 * (_THIRD + x2 * (-2.0 / 15.0 + x2 * (17.0 / 315.0 - x2 * (62.0 / 2835.0))))
+        series = x * x2 * (1.0 / 3.0 + x2 * (-2.0 / 15.0 + x2 * (17.0 / 315.0 - x2 * (62.0 / 2835.0))))
         return m.where(m.abs(x) < 0.05, series, x - tanh(x))
 
     return f
-
-
-_THIRD = 1.0 / 3.0
 
 
 def _tanhshrink(m: Any) -> Any:
