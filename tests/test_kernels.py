@@ -67,3 +67,39 @@ def test_where_selects_like_a_conditional_expression() -> None:
         assert got == (a if cond else b)
         assert type(got) is (float if float in (type(a), type(b)) else int)
     assert np.isnan(select(True, float("nan"), 0.0)) and np.isnan(select(False, 0.0, float("nan")))
+
+
+def test_parallel_kernels_cover_every_element_once_whatever_the_alignment() -> None:
+    """The parallel kernels run the serial loop over blocks, the first ending where the output is 64-byte aligned:
+    for every size about the block edges, any offset of the arrays (so any peel, also one longer than the array)
+    and in place, each kernel kind gives exactly the serial kernels' results."""
+    spec = ag.get("elu").spec
+    f, grad = spec.formula(0, None), spec.formula(1, None)
+    params = (1.5,)
+    kf, kg = _kernels.constants([f], params, "torch"), _kernels.constants([grad], params, "torch")
+    kfg = _kernels.constants([f, grad], params, "torch")
+    unary, unary_grad = _kernels.unary(f, 1), _kernels.unary(grad, 1)
+    backward, pair = _kernels.backward(grad, 1), _kernels.pair(f, grad, 1)
+    block = _kernels.BLOCK
+    rng = np.random.default_rng(5)
+    for dtype in (np.float64, np.float32):
+        lean = dtype == np.float32
+        for n in (0, 1, 5, 17, block - 1, block, block + 3, 3 * block + 11):
+            for shift in (0, 1, 3, 7):
+                x = rng.normal(0, 3, n + 16).astype(dtype)[shift : shift + n]
+                g = rng.normal(0, 1, n + 16).astype(dtype)[8 - shift : 8 - shift + n]
+                want_f, want_g = np.empty_like(x), np.empty_like(x)
+                unary.serial(lean)(x, want_f, kf)
+                unary_grad.serial(lean)(x, want_g, kg)
+                out = np.full(n + 16, np.nan, dtype)[shift + 1 : shift + 1 + n]  # aligned unlike x
+                unary.parallel(lean)(x, out, kf)
+                np.testing.assert_array_equal(out, want_f)
+                inplace = x.copy()
+                unary.parallel(lean)(inplace, inplace, kf)
+                np.testing.assert_array_equal(inplace, want_f)
+                backward.parallel(lean)(g, x, out, kg)
+                np.testing.assert_array_equal(out, g * want_g)
+                second = np.full_like(x, np.nan)
+                pair.parallel(lean)(x, out, second, kfg)
+                np.testing.assert_array_equal(out, want_f)
+                np.testing.assert_array_equal(second, want_g)
