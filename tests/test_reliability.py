@@ -203,6 +203,31 @@ def test_a_warm_cache_is_used_by_the_next_process(tmp_path: Path) -> None:
     assert warm < cold / 2, (cold, warm)
 
 
+@pytest.mark.parametrize("inner", ["data", "index"])
+def test_cache_saves_racing_from_two_processes_never_swap_kernels(tmp_path: Path, inner: str) -> None:
+    """Two processes that loaded a kernel's cache index before either saved a new signature (Dask workers on a cold
+    cache), the second one's save landing inside the first one's: each entry that survives in the index loads its
+    own code (numba's own numbering gave both the same data file, and one entry the other's code)."""
+    from actgrad._cache import _Index
+
+    first, second = (_Index(str(tmp_path), "kernel", ("stamp",)) for _ in range(2))
+    stale = second._load_index()
+    second._load_index = lambda: dict(stale)  # type: ignore[method-assign]
+    step = "_save_data" if inner == "data" else "_save_index"
+    original = getattr(first, step)
+
+    def interrupted(*args: Any) -> None:
+        second.save(("signature", "f32"), "code for f32")
+        original(*args)
+
+    setattr(first, step, interrupted)
+    first.save(("signature", "f64"), "code for f64")
+    fresh = _Index(str(tmp_path), "kernel", ("stamp",))
+    loaded = {sig: fresh.load(("signature", sig)) for sig in ("f32", "f64")}
+    assert loaded["f32"] in (None, "code for f32") and loaded["f64"] in (None, "code for f64"), loaded
+    assert loaded != {"f32": None, "f64": None}
+
+
 # --- memory -------------------------------------------------------------------------------------------------------
 
 

@@ -4,7 +4,9 @@ numba's own cache (``cache=True``) keys a closure by pickling its cell contents;
 which pickle with a per-process id, so that key would never match in another process. Here a kernel of a built-in
 activation is keyed by its kind (unary, backward, pair), the names of its formulas (``gelu:1:tanh`` is f' of
 ``gelu(approximate="tanh")``), a hash of actgrad's own source files, and numba's usual signature and CPU key; numba's
-index also records its version. Formulas of user activations (``actgrad.define``) have no name and are not cached.
+index also records its version. Each kernel has index and data files of its own, named by hashes of the key, so that
+processes compiling on one cold cache at once (a Dask cluster's workers) never hand each other the wrong code
+(:class:`_Index`). Formulas of user activations (``actgrad.define``) have no name and are not cached.
 
 Where the files go is numba's choice: ``NUMBA_CACHE_DIR`` when set, else ``__pycache__`` next to the package when
 it is writable, else a per-user directory. No cache problem reaches the caller: when a directory is unwritable or a
@@ -22,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from numba.core.caching import FunctionCache
+from numba.core.caching import FunctionCache, IndexDataCacheFile
 
 from ._registry import Formula, Spec
 
@@ -63,12 +65,39 @@ def _source_hash() -> str:
     return digest.hexdigest()[:16]
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class _Index(IndexDataCacheFile):
+    """numba's index of a kernel's compiled signatures and their data files, safe for processes that save at once.
+
+    numba names a new entry's data file by the first number no entry of the index holds: two processes that each
+    loaded the index and then saved a new entry (Dask workers, a multiprocessing pool, all compiling on a cold
+    cache) chose the same file, the last index written kept one process's entry and the last data file the other's
+    code, and the next process ran the wrong kernel. Here the file is named by a hash of the entry's key and written
+    before the index names it: concurrent saves can only drop each other's index entries (a later cache miss)."""
+
+    def save(self, key: Any, data: Any) -> None:
+        name = f"{self._index_name.removesuffix('.nbi')}.{_digest(repr(key))}.nbc"
+        self._save_data(name, data)
+        overloads = self._load_index()
+        overloads[key] = name
+        self._save_index(overloads)
+
+
 class _KeyedCache(FunctionCache):
-    """numba's function cache with our key, and with every failure turned into a cache miss."""
+    """numba's function cache with our key, an index file of its own per key (so kernels never share one), and
+    with every failure turned into a cache miss."""
 
     def __init__(self, py_func: Callable[..., Any], key: str) -> None:
         self._key = key
         super().__init__(py_func)
+        self._cache_file = _Index(
+            cache_path=self._cache_path,
+            filename_base=f"{self._impl.filename_base}-{_digest(key)}",
+            source_stamp=self._impl.locator.get_source_stamp(),
+        )
 
     def _index_key(self, sig: Any, codegen: Any) -> tuple[Any, ...]:
         return (sig, codegen.magic_tuple(), self._key)
