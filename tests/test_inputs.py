@@ -218,6 +218,23 @@ def test_bad_parameters() -> None:
         ag.relu(x, negative_slope=0.1)
 
 
+def test_remembered_parameters_answer_only_for_equal_values_of_their_type() -> None:
+    """Calls with parameters reuse what a first call with equal values prepared (kernel constants, plans): True
+    equals 1.0 but is refused, 1 and 1.0 give the same result, and -0.0 is not 0.0 (nor its constants)."""
+    x = np.array([-2.0, 0.5, 3.0])
+    for _ in range(2):  # the second round finds everything remembered
+        np.testing.assert_array_equal(ag.leaky_relu(x, negative_slope=1.0), x)
+        np.testing.assert_array_equal(ag.leaky_relu(x, negative_slope=1), x)
+        with pytest.raises(TypeError, match="must be a real number, got bool"):
+            ag.leaky_relu(x, negative_slope=True)
+        with pytest.raises(TypeError, match="got bool"):
+            ag.threshold.backward(x, x, threshold=1.0, value=True)
+        for value in (0.0, -0.0):
+            for given in (x, x.tolist(), x[::-1][::-1]):  # the short path, and the general one
+                got = ag.threshold(given, threshold=1.0, value=value)
+                np.testing.assert_array_equal(np.signbit(got), [np.signbit(value), np.signbit(value), False])
+
+
 @pytest.mark.parametrize(
     ("name", "params", "message"),
     [

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -137,11 +138,14 @@ def _cpu_views(inputs: Sequence[Any]) -> tuple[list[np.ndarray], Any] | None:
 def kernel_args(formulas: Sequence[Formula], params: tuple[float, ...], convention: str) -> tuple[Any, ...]:
     """A kernel's arguments after its arrays: its constants (the parameters, each formula's kinks under
     ``convention``) in one array."""
-    return (_constants(tuple(formulas), params, check_convention(convention)),)
+    signs = tuple(math.copysign(1.0, p) for p in params)  # the memo's key: -0.0 == 0.0, but a value -0.0 is -0.0
+    return (_constants(tuple(formulas), params, signs, check_convention(convention)),)
 
 
 @functools.lru_cache(maxsize=1024)
-def _constants(formulas: tuple[Formula, ...], params: tuple[float, ...], convention: str) -> np.ndarray:
+def _constants(
+    formulas: tuple[Formula, ...], params: tuple[float, ...], signs: tuple[float, ...], convention: str
+) -> np.ndarray:
     return _kernels.constants(formulas, params, convention)
 
 
