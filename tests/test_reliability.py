@@ -228,6 +228,33 @@ def test_cache_saves_racing_from_two_processes_never_swap_kernels(tmp_path: Path
     assert loaded != {"f32": None, "f64": None}
 
 
+def test_cached_kernels_call_their_own_code_whatever_the_processes_compiled_before(tmp_path: Path) -> None:
+    """A cached parallel kernel calls its serial loop by name. One process compiles gelu's serial kernel, a second its
+    parallel kernel (calling the first's from the cache), and a third compiles the tanh variant's serial kernel
+    before it loads that parallel kernel: numba gave both serial kernels the same symbol (a per-process counter),
+    and the third process's parallel gelu ran the tanh variant's loop. It must agree with the serial kernel."""
+    env = {"NUMBA_CACHE_DIR": str(tmp_path)}
+    setup = """
+        import numpy as np, actgrad as ag
+        x = np.arange(2**16, dtype=np.uint16).view(np.float16).astype(np.float32)
+        x = x[np.isfinite(x)]
+    """
+    steps = [
+        "ag.gelu(x[:1000])",
+        "ag.gelu(x)",
+        """
+        ag.gelu(x[:1000], approximate="tanh")
+        whole = ag.gelu(x)
+        pieces = np.concatenate([ag.gelu(x[i : i + 1000]) for i in range(0, x.size, 1000)])
+        print("differ", np.count_nonzero(whole != pieces))
+        """,
+    ]
+    for step in steps:
+        result = _run_python(textwrap.dedent(setup) + textwrap.dedent(step), env=env)
+        assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["differ", "0"], result.stdout
+
+
 # --- memory -------------------------------------------------------------------------------------------------------
 
 

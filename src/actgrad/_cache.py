@@ -65,7 +65,8 @@ def _source_hash() -> str:
     return digest.hexdigest()[:16]
 
 
-def _digest(text: str) -> str:
+def digest(text: str) -> str:
+    """16 hex digits of the SHA-256 of ``text``: names for files and compiled functions."""
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -79,7 +80,7 @@ class _Index(IndexDataCacheFile):
     before the index names it: concurrent saves can only drop each other's index entries (a later cache miss)."""
 
     def save(self, key: Any, data: Any) -> None:
-        name = f"{self._index_name.removesuffix('.nbi')}.{_digest(repr(key))}.nbc"
+        name = f"{self._index_name.removesuffix('.nbi')}.{digest(repr(key))}.nbc"
         self._save_data(name, data)
         overloads = self._load_index()
         overloads[key] = name
@@ -95,7 +96,7 @@ class _KeyedCache(FunctionCache):
         super().__init__(py_func)
         self._cache_file = _Index(
             cache_path=self._cache_path,
-            filename_base=f"{self._impl.filename_base}-{_digest(key)}",
+            filename_base=f"{self._impl.filename_base}-{digest(key)}",
             source_stamp=self._impl.locator.get_source_stamp(),
         )
 

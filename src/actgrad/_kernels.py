@@ -112,10 +112,11 @@ def _unpacker(n_params: int, kinks: tuple[int, ...]) -> Callable[..., Any]:
         parts += [tup(at, n), tup(at + n, n)]
         at += 2 * n
     scope: dict[str, Any] = {}
-    exec(f"def unpack(c):\n    return {', '.join(parts)}\n", scope)
+    name = f"unpack_{n_params}_" + "_".join(map(str, kinks))  # one name per layout (see _name)
+    exec(f"def {name}(c):\n    return {', '.join(parts)}\n", scope)
     # not inlined by numba (LLVM inlines it): numba's parallel array analysis, seeing the nested tuples in the
     # kernel, mistakes them for array shapes and fails
-    return njit(scope["unpack"])  # type: ignore[no-any-return]
+    return njit(scope[name])  # type: ignore[no-any-return]
 
 
 def _unary(s: Callable[..., Any], unpack: Callable[..., Any]) -> Callable[..., None]:
@@ -203,6 +204,14 @@ def _blocked(serial: Callable[..., None], n_arrays: int, out: int) -> Callable[.
     return scope["kernel"]  # type: ignore[no-any-return]
 
 
+def _name(fn: Callable[..., Any], name: str) -> None:
+    """Names ``fn`` after what it computes. numba names a compiled function's symbol after its qualified name and a
+    counter that starts afresh in every process, so two processes give two kernels of one template the same symbol;
+    a cached parallel kernel then called, by that symbol, whichever such kernel the loading process had compiled
+    first (the JIT binds a symbol once). Every cached kernel (and unpacker) is named uniquely instead."""
+    fn.__name__ = fn.__qualname__ = name
+
+
 class Kernel:
     """A serial and a parallel build of one loop, each for float64 results and (lean) for float32 results.
 
@@ -216,9 +225,15 @@ class Kernel:
         self._builds: list[tuple[Any, Any] | None] = [None, None]
 
     def _build(self, lean: bool) -> tuple[Any, Any]:
-        serial = njit(**_NJIT_OPTIONS)(self._make(lean))
-        parallel = njit(parallel=True, **_NJIT_OPTIONS)(_blocked(serial, self._arrays, self._out))
         key = self._key and ("lean:" if lean else "") + self._key
+        loop = self._make(lean)
+        if key:
+            _name(loop, f"serial_{_cache.digest(key)}")
+        serial = njit(**_NJIT_OPTIONS)(loop)
+        blocked = _blocked(serial, self._arrays, self._out)
+        if key:
+            _name(blocked, f"parallel_{_cache.digest(key)}")
+        parallel = njit(parallel=True, **_NJIT_OPTIONS)(blocked)
         _cache.enable(serial, key and f"serial:{key}")
         _cache.enable(parallel, key and f"parallel:{key}")
         self._builds[lean] = serial, parallel
