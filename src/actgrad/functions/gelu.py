@@ -383,6 +383,25 @@ def _build_kit(m: Any) -> SimpleNamespace:
             """R(u) for 0 <= u <= _U_MAX (lean: error below 3e-15), with no error term."""
             return mills_lean((u - 4.0) / (u + 4.0)), 0.0
 
+        # Every low part is dropped, also the constants' (each is below 2^-52 of its head): LLVM keeps a product
+        # by a zero low part (0 * inf is NaN), so double-double helpers fed zeros would still cost their operations.
+
+        @jit
+        def mul2(ah, al, bh, bl):  # type: ignore[no-untyped-def]
+            return ah * bh, 0.0
+
+        @jit
+        def sub2(ah, al, bh, bl):  # type: ignore[no-untyped-def]
+            return ah - bh, 0.0
+
+        @jit
+        def exp_shifted(ah, al):  # type: ignore[no-untyped-def]
+            return m.exp(ah + shift_hi), 0.0
+
+        @jit
+        def times(e, c, mh, ml):  # type: ignore[no-untyped-def]
+            return (e * mh) * _SCALE, 0.0
+
     return SimpleNamespace(**{k: v for k, v in locals().items() if k != "m"})
 
 
