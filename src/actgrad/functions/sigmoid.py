@@ -301,6 +301,21 @@ def _build_kit(m: Any) -> SimpleNamespace:
         c, ce = two_prod(p, u)
         return c, ce + pe * u + 3.0 * p * d
 
+    if lean:  # float32 results: low parts (an ulp of float64 at most) are dropped, and with them the operations that
+        # formed them, which LLVM keeps even where the namespace makes them 0 (a product by 0 is NaN for inf)
+
+        @jit
+        def div2(nh, nl, dh, dl):  # type: ignore[no-untyped-def]
+            return nh / dh
+
+        @jit
+        def square(u, d):  # type: ignore[no-untyped-def]
+            return u * u, 0.0
+
+        @jit
+        def cube(u, d):  # type: ignore[no-untyped-def]
+            return (u * u) * u, 0.0
+
     @jit
     def sigma(pos, e, el, s, u, d):  # type: ignore[no-untyped-def]
         """sigma(a) where ``pos``, else sigma(-a) = t / (1 + t), from ``terms(a, c)``: one division for both."""
