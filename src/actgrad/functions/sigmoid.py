@@ -606,14 +606,22 @@ tanh = activation(
 
 
 def _softplus_z(m: Any, k: SimpleNamespace) -> Any:
-    """z = beta * x as p + c exactly (c = 0 where it does not matter: |p| >= 1000 or beta huge)."""
+    """z = beta * x as (p, a, ca) with z = p + c exactly and |z| = a + ca, a = |p| (c = 0 where it does not matter:
+    |p| >= 1000 or beta huge, and for float32 results, where ca is the constant 0 so that no operation uses it)."""
     two_prod, big = k.two_prod, k.big
 
     def z(x, beta):  # type: ignore[no-untyped-def]
         p = beta * x
         near = (m.abs(p) < 1000.0) & (m.abs(x) < big)
         _, c = two_prod(m.where(beta < big, beta, 1.0), m.where(near, x, 0.0))
-        return p, m.where(beta < big, m.where(near, c, 0.0), 0.0)
+        c = m.where(beta < big, m.where(near, c, 0.0), 0.0)
+        return p, m.abs(p), m.where(p < 0, -c, c)
+
+    if _math.lean(m):
+
+        def z(x, beta):  # type: ignore[no-untyped-def]
+            p = beta * x
+            return p, m.abs(p), 0.0
 
     return k.jit(z)
 
@@ -626,9 +634,8 @@ def _softplus(m: Any) -> Any:
     def f(x, beta):  # type: ignore[no-untyped-def]
         x = x * 1.0  # see _F64
         # log(1 + e^z)/beta = max(z, 0)/beta + log1p(t)/beta, and max(z, 0)/beta = max(x, 0)
-        p, c = z_of(x, beta)
-        a = m.abs(p)
-        e, el, s, _t, _u, _d = terms(a, m.where(p < 0, -c, c))
+        _p, a, ca = z_of(x, beta)
+        e, el, s, _t, _u, _d = terms(a, ca)
         lh, ll = log1p_dd(e * s, el * s)
         if lean:  # by the hoisted 2^-64/beta (finite for every beta > 0): a division per element costs as much
             # as the rest here
@@ -653,8 +660,8 @@ def _softplus_grad(m: Any) -> Any:
 
     def f(x, beta):  # type: ignore[no-untyped-def]
         x = x * 1.0  # see _F64
-        p, c = z_of(x, beta)
-        e, el, s, _t, u, d = terms(m.abs(p), m.where(p < 0, -c, c))
+        p, a, ca = z_of(x, beta)
+        e, el, s, _t, u, d = terms(a, ca)
         return sigma(p >= 0, e, el, s, u, d)
 
     return f
@@ -667,8 +674,8 @@ def _softplus_grad2(m: Any) -> Any:
     def f(x, beta):  # type: ignore[no-untyped-def]
         x = x * 1.0  # see _F64
         # beta sigma'(z) = beta t / (1 + t)^2
-        p, c = z_of(x, beta)
-        e, el, s, _t, u, d = terms(m.abs(p), m.where(p < 0, -c, c))
+        _p, a, ca = z_of(x, beta)
+        e, el, s, _t, u, d = terms(a, ca)
         n, ne = two_prod(m.where(beta < 1e30, beta, 1.0), e)
         q, qe = square(u, d)
         moderate = beta < 1e30  # one division for both cases
@@ -687,9 +694,7 @@ def _softplus_dbeta(m: Any) -> Any:
     def f(x, beta):  # type: ignore[no-untyped-def]
         x = x * 1.0  # see _F64
         # df/dbeta = (z sigma(z) - log(1 + e^z)) / beta^2 = -(a sigma(-a) + log1p(e^-a)) / beta^2 with a = |z|
-        p, c = z_of(x, beta)
-        a = m.abs(p)
-        ca = m.where(p < 0, -c, c)  # |z| = a + ca
+        _p, a, ca = z_of(x, beta)
         e, el, s, _t, u, d = terms(a, ca)
         ac = m.where(a < 1000.0, a, 0.0)
         n, ne = two_prod(ac, e)
