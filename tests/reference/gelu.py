@@ -129,8 +129,9 @@ def constants() -> dict[str, object]:
     """Recompute the constants of ``actgrad/functions/gelu.py`` (a few seconds): the Mills ratio R(u) =
     Phi(-u)/phi(u) on [0, 4] in four pieces R(c + t) = r0 + r1 t + t^2 P(t), h = u (1/R - u) as a polynomial in
     y = 8/u - 1 for u >= 4 (from its Chebyshev interpolant; the sum of its coefficients' magnitudes is 1.05), the
-    lean kernels' R as one polynomial in y = (u - 4)/(u + 4), and the polynomials about the zeros of G'(u) = f'(-u)
-    (both variants) and of the tanh variant's G''(u) = f''(-u): G = c1 d + c2 d^2 + d^3 P(d), d = u - u0."""
+    lean kernels' R on [0, 15] as one polynomial in y = (u - 3)/(u + 3), and the polynomials about the zeros of
+    G'(u) = f'(-u) (both variants) and of the tanh variant's G''(u) = f''(-u): G = c1 d + c2 d^2 + d^3 P(d),
+    d = u - u0."""
     with mpmath.workprec(240):
 
         def mills(u: Num) -> Num:
@@ -168,10 +169,10 @@ def constants() -> dict[str, object]:
         mono, _ = _monomial_fit(h, -1, 1, n)  # evaluated by Estrin's scheme: monomial, highest degree first
         out["_H_MONO"] = tuple(float(v) for v in reversed(mono))
 
-        def lean(y: Num) -> Num:  # R(u) at u = 4 (1 + y) / (1 - y)
-            return mpmath.mpf(0) if y == 1 else mills(4 * (1 + y) / (1 - y))
+        def lean(y: Num) -> Num:  # R(u) at u = 3 (1 + y) / (1 - y), for 0 <= u <= 15 (y <= 2/3)
+            return mills(3 * (1 + y) / (1 - y))
 
-        mono, _ = _monomial_fit(lean, -1, 1, 21)
+        mono, _ = _monomial_fit(lean, -1, mpmath.mpf(2) / 3, 15)
         out["_MILLS_LEAN"] = tuple(float(v) for v in reversed(mono))
 
         def root(g, guess: float, lo: float, hi: float) -> tuple[object, ...]:  # type: ignore[no-untyped-def]

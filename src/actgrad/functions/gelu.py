@@ -48,30 +48,25 @@ _A6 = (0.26829, 2.7053914664065815e-17)
 _U_MAX = 40.0
 _U_MAX_TANH = 30.0
 
-# Lean (float32 results): the Mills ratio for every 0 <= u <= 40 as one polynomial in y = (u - 4)/(u + 4), highest
-# degree first; error below 3e-15 (what a float32 result needs is 1e-10).
+# Lean (float32 results): the Mills ratio for 0 <= u <= 15 as one polynomial in y = (u - 3)/(u + 3), highest degree
+# first, within 3e-11 relative (2^-35: a float32 result errs by at most 2^-11 ulp more than its rounding). Beyond
+# u = 15 every G, G', G'' is below half of float32's least subnormal, so R(15) serves there.
 _MILLS_LEAN = (
-    -1.7764753449951865e-09,
-    1.0622815321947829e-08,
-    2.7679040873021075e-08,
-    -9.454577040368213e-08,
-    -2.4076774856763007e-07,
-    4.720409046570424e-07,
-    1.6614871955736562e-06,
-    -2.0462831146554842e-06,
-    -1.0788939128139223e-05,
-    1.1594095350547207e-05,
-    7.181119032619162e-05,
-    -0.00011418454497803101,
-    -0.00046920145936431176,
-    0.0016012680224450956,
-    0.0012722694558833067,
-    -0.021286526562270907,
-    0.07736659066350893,
-    -0.17974381473712386,
-    0.311772558210951,
-    -0.4271237467660058,
-    0.23665238291356067,
+    1.7134175505417448e-06,
+    5.672379917810597e-06,
+    -2.4003322735489843e-06,
+    -3.715981913040732e-05,
+    -3.174558525656578e-05,
+    0.00017111734720955815,
+    0.0003297368467871327,
+    -0.0008660762009713263,
+    -0.0024836607609962135,
+    0.007284029917932035,
+    0.01537405258620328,
+    -0.1158399582242738,
+    0.3088791445988723,
+    -0.517374623236664,
+    0.3045902987102252,
 )
 
 # Mills ratio on [c - 1/2, c + 1/2], c = 0.5, 1.5, 2.5, 3.5: R(c + t) = r0 + r1 t + t^2 P(t); r0, r1 double-doubles,
@@ -380,8 +375,9 @@ def _build_kit(m: Any) -> SimpleNamespace:
 
         @jit
         def mills(u):  # type: ignore[no-untyped-def]
-            """R(u) for 0 <= u <= _U_MAX (lean: error below 3e-15), with no error term."""
-            return mills_lean((u - 4.0) / (u + 4.0)), 0.0
+            """R(u) for 0 <= u <= 15, R(15) above (lean: error below 3e-11), with no error term."""
+            uc = m.where(u < 15.0, u, 15.0)
+            return mills_lean((uc - 3.0) / (uc + 3.0)), 0.0
 
         # Every low part is dropped, also the constants' (each is below 2^-52 of its head): LLVM keeps a product
         # by a zero low part (0 * inf is NaN), so double-double helpers fed zeros would still cost their operations.
