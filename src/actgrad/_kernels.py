@@ -220,19 +220,20 @@ class Kernel:
     first use (a float64-only program never builds the lean ones).
     """
 
-    def __init__(self, make: Callable[[bool], Callable[..., None]], arrays: int, out: int, key: str | None) -> None:
-        self._make, self._arrays, self._out, self._key = make, arrays, out, key
+    def __init__(self, make: Callable[[bool], Callable[..., None]], out: int, key: str | None) -> None:
+        self._make, self._out, self._key = make, out, key
         self._builds: list[tuple[Any, Any] | None] = [None, None]
 
     def _build(self, lean: bool) -> tuple[Any, Any]:
         key = self._key and ("lean:" if lean else "") + self._key
+        tag = key and _cache.digest(key)
         loop = self._make(lean)
-        if key:
-            _name(loop, f"serial_{_cache.digest(key)}")
+        if tag:
+            _name(loop, f"serial_{tag}")
         serial = njit(**_NJIT_OPTIONS)(loop)
-        blocked = _blocked(serial, self._arrays, self._out)
-        if key:
-            _name(blocked, f"parallel_{_cache.digest(key)}")
+        blocked = _blocked(serial, loop.__code__.co_argcount - 1, self._out)  # the loop's arrays, then constants
+        if tag:
+            _name(blocked, f"parallel_{tag}")
         parallel = njit(parallel=True, **_NJIT_OPTIONS)(blocked)
         _cache.enable(serial, key and f"serial:{key}")
         _cache.enable(parallel, key and f"parallel:{key}")
@@ -279,15 +280,14 @@ class Kernel:
 def unary(formula: Formula, n_params: int) -> Kernel:
     """``out = formula(x, *params)``, with ``constants([formula], params, ...)``."""
     unpack = _unpacker(n_params, (len(formula.kinks),))
-    return Kernel(lambda lean: _unary(scalar(formula, lean), unpack), 2, 1, _cache.kernel_key("unary", (formula,)))
+    return Kernel(lambda lean: _unary(scalar(formula, lean), unpack), 1, _cache.kernel_key("unary", (formula,)))
 
 
 @functools.cache
 def backward(formula: Formula, n_params: int) -> Kernel:
     """``out = g * formula(x, *params)`` in one pass."""
     unpack = _unpacker(n_params, (len(formula.kinks),))
-    key = _cache.kernel_key("backward", (formula,))
-    return Kernel(lambda lean: _backward(scalar(formula, lean), unpack), 3, 2, key)
+    return Kernel(lambda lean: _backward(scalar(formula, lean), unpack), 2, _cache.kernel_key("backward", (formula,)))
 
 
 @functools.cache
@@ -296,7 +296,6 @@ def pair(first: Formula, second: Formula, n_params: int) -> Kernel:
     unpack = _unpacker(n_params, (len(first.kinks), len(second.kinks)))
     return Kernel(
         lambda lean: _pair(scalar(first, lean), scalar(second, lean), unpack),
-        3,
         1,
         _cache.kernel_key("pair", (first, second)),
     )
