@@ -6,8 +6,9 @@ Defaults and spellings are PyTorch's (``hardsigmoid``, ``hardswish``, ``hardtanh
 
 Numerics. The pieces are correctly rounded: ``(x + 3) / 6`` is not (two roundings, up to 1.2 ulp), so the sum is
 carried as a double-double and divided with a correction (``_div6``); hard swish's ``x (x + 3)`` is formed exactly
-(Veltkamp splitting) and divided the same way. The untaken side of every ``where`` is evaluated on a clamped
-input, so infinities raise no warning.
+(Veltkamp splitting) and divided the same way. float32 results need neither: the plain float64 forms round to the
+same float32 but within 2^-28 ulp of a tie (``_lean_sixths``; none differs on 11 million points). The untaken side
+of every ``where`` is evaluated on a clamped input, so infinities raise no warning.
 
 Kinks. Every value below was read off PyTorch's autograd (``torch.autograd.grad``, first and second derivative)
 and ``jax.grad`` at the kink itself, in float32 and float64:
@@ -91,18 +92,24 @@ def _div6(m):  # type: ignore[no-untyped-def]
         r = ((s - h) - t) + e
         return q + r * _SIXTH
 
-    if _math.lean(m):
-        # float32 results: a float64 within an ulp of (s + e) / 6 rounds to the float32 a correctly rounded one
-        # gives, and multiplications cost a fraction of a division (these kernels are division-bound otherwise)
-
-        def div6(s, e):  # type: ignore[no-untyped-def]
-            return s * _SIXTH + e * _SIXTH
-
     return _math.jit_for(m)(div6)
+
+
+def _lean_sixths(m, inside, above):  # type: ignore[no-untyped-def]
+    """For float32 results (actgrad._lean): ``x -> inside(x) / 6`` on (-3, 3), ``above(x)`` from 3 on, 0 up to -3,
+    in plain float64. ``inside`` is a product of float32 values and x + 3, within 2^-53 relative, and the product by
+    fl(1/6) within 3 2^-53 of the quotient: far inside float32's half ulp (2^-24), so the result rounds as the exact
+    one does but within 2^-28 ulp of a tie. No double-double, no correction, no subnormal case (x / 2 is normal in
+    float64): 3 to 6 operations instead of 15 to 25."""
+    jit = _math.jit_for(m)
+    inner, outer = jit(inside), jit(above)
+    return lambda x: m.where(m.abs(x) < 3.0, inner(x) * _SIXTH, m.where(x > 0, outer(x), 0.0))
 
 
 def _hs(m):  # type: ignore[no-untyped-def]
     """``(x + 3) / 6`` on (-3, 3), correctly rounded; 0 and 1 outside."""
+    if _math.lean(m):
+        return _math.jit_for(m)(_lean_sixths(m, lambda x: x + 3.0, lambda x: 1.0))
     div6 = _div6(m)
 
     def hs(x):  # type: ignore[no-untyped-def]
@@ -124,6 +131,8 @@ def _hard_swish(m):  # type: ignore[no-untyped-def]
     """``x (x + 3) / 6`` on (-3, 3), correctly rounded: x times the double-double x + 3 exactly (Veltkamp
     splitting, no FMA needed), then divided by 6 with a correction. x * fl(hard_sigmoid(x)) would be 1.5 ulp off
     near x = 0."""
+    if _math.lean(m):
+        return _lean_sixths(m, lambda x: x * (x + 3.0), lambda x: x)
     div6 = _div6(m)
     mul = _mul_dd(m)
     split = _split(m)
@@ -145,6 +154,8 @@ def _hard_swish(m):  # type: ignore[no-untyped-def]
 
 def _hard_swish_grad(m):  # type: ignore[no-untyped-def]
     """``(2x + 3) / 6`` on (-3, 3), correctly rounded; 0 below, 1 above."""
+    if _math.lean(m):
+        return _lean_sixths(m, lambda x: 2.0 * x + 3.0, lambda x: 1.0)
     div6 = _div6(m)
 
     def g(x):  # type: ignore[no-untyped-def]
