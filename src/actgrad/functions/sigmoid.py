@@ -626,30 +626,47 @@ def _softplus_z(m: Any, k: SimpleNamespace) -> Any:
     return k.jit(z)
 
 
+def _over_beta(m: Any, k: SimpleNamespace) -> Any:
+    """``(nh, nl, beta) -> (qh, ql)``: (nh + nl) / beta as a double-double for beta > 0 (0 <= nh <= 1). In the
+    kernels without a division per element: by inv = 2^(+-64) / beta, which LLVM hoists out of the loop (beta is the
+    same for every element) and which is normal for every beta > 0; q = nh inv 2^(-+64) is within an ulp, and the
+    residual nh - q beta (exact: an fma) divided the same way corrects it. For float32 results q alone."""
+    two_prod, lean = k.two_prod, _math.lean(m)
+    if not _math.compiled(m):
+        return lambda nh, nl, beta: k.div2_dd(nh, nl, beta, 0.0)
+
+    def over(nh, nl, beta):  # type: ignore[no-untyped-def]
+        small = beta < 1.0
+        inv = m.where(small, 2.0**-64, 2.0**64) / beta
+        back = m.where(small, 2.0**64, 2.0**-64)
+        q = (nh * inv) * back
+        if lean:
+            return q, 0.0
+        p, pe = two_prod(q, beta)
+        return q, ((((nh - p) - pe) + nl) * inv) * back
+
+    return k.jit(over)
+
+
 def _softplus(m: Any) -> Any:
     k = _kit(m)
-    cut, lean, compiled = k.tail, _math.lean(m), _math.compiled(m)
-    terms, two_sum, div2_dd, log1p_dd, z_of = k.terms, k.two_sum, k.div2_dd, k.log1p_dd, _softplus_z(m, k)
+    cut, compiled = k.tail, _math.compiled(m)
+    terms, two_sum, log1p_dd, z_of, over_beta = k.terms, k.two_sum, k.log1p_dd, _softplus_z(m, k), _over_beta(m, k)
 
     def f(x, beta):  # type: ignore[no-untyped-def]
         x = x * 1.0  # see _F64
-        # log(1 + e^z)/beta = max(z, 0)/beta + log1p(t)/beta, and max(z, 0)/beta = max(x, 0)
+        # log(1 + e^z)/beta = max(z, 0)/beta + log1p(t)/beta, and max(z, 0)/beta = max(x, 0); in the tail
+        # log1p(t) = t (scaled by 1/s), and x < 0 there: one quotient for both
         _p, a, ca = z_of(x, beta)
         e, el, s, _t, _u, _d = terms(a, ca)
         lh, ll = log1p_dd(e * s, el * s)
-        if lean:  # by the hoisted 2^-64/beta (finite for every beta > 0): a division per element costs as much
-            # as the rest here
-            inv = 2.0**-64 / beta
-            qh, ql = ((lh + ll) * inv) * 2.0**64, 0.0
-            tail = ((e + el) * inv) * (2.0**64 * s)
-        else:
-            qh, ql = div2_dd(lh, ll, beta, 0.0)
-            tail = ((e + el) / beta) * s  # log1p(t) = t there, and x < 0
+        tail = a > cut
+        qh, ql = over_beta(m.where(tail, e, lh), m.where(tail, el, ll), beta)
         h, he = two_sum(m.where(x > 0, x, 0.0), qh)
         body = h + (he + ql)
         if compiled:  # log1p(t) / beta overflows for beta below ~4e-309 (its residual is NaN then)
             body = m.where(lh > beta * _FLOAT_MAX, math.inf, body)
-        return m.where(a > cut, m.where(x > 0, x, tail), body)
+        return m.where(tail, m.where(x > 0, x, (qh + ql) * s), body)
 
     return f
 
