@@ -161,6 +161,20 @@ def test_softplus_kernels_with_a_subnormal_beta_overflow_to_inf(dtype: np.dtype)
         assert err.max() <= ref.budget[order if order != "beta" else 1], (order, x[np.argmax(err)])
 
 
+@pytest.mark.parametrize("dtype", PRECISE, ids=str)
+@pytest.mark.parametrize("alpha", [5e-324, -1e-310, 1e300, -1.7e308])
+def test_celu_kernels_with_an_extreme_alpha(dtype: np.dtype, alpha: float) -> None:
+    """x / alpha and e^(x/alpha) / alpha with a subnormal or huge alpha, whose reciprocal is infinite or subnormal:
+    the kernels multiply by 2^(+-64) / alpha instead, and no 0 * inf makes a NaN (float32 gave NaN at x = 0 with a
+    subnormal alpha when it multiplied by 1/alpha)."""
+    x = edge_values(dtype, [0.0], n_random=N_RANDOM)
+    ref = REFERENCES["celu"]
+    for order in (0, 1, 2):
+        ours = _method(ag.celu, order)(x, alpha=alpha)
+        err = _errors("celu", order, x, ours, {"alpha": alpha})
+        assert err.max() <= ref.budget[order], (order, x[np.argmax(err)], ours[np.argmax(err)])
+
+
 @pytest.mark.parametrize(("name", "params"), CASES, ids=CASE_IDS)
 @pytest.mark.parametrize("dtype", [d for d in FLOAT_DTYPES if d.itemsize == 2], ids=lambda d: d.name)
 @pytest.mark.parametrize("order", [0, 1, 2])

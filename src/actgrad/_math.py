@@ -17,6 +17,7 @@ results use :mod:`actgrad._lean`, whose transformations are plain float64 arithm
 
 from __future__ import annotations
 
+import builtins
 import math
 from collections.abc import Callable
 from typing import Any
@@ -61,6 +62,19 @@ def jit_for(m: Any) -> Callable[[Any], Any]:
 
 def _as_it_stands(fn: Any) -> Any:
     return fn
+
+
+def scaled_reciprocal(m: Any) -> Callable[[Any], Any]:
+    """``b -> (inv, back)`` with 1/b = inv * back for a parameter b != 0 of namespace ``m``: inv = 2^-64 / b and
+    back = 2^64 where |b| < 1, else 2^64 / b and 2^-64, so that inv is normal for every finite b (1/b itself
+    overflows for a subnormal b, or is subnormal for a huge one). Kernels multiply by inv and back instead of dividing
+    by b per element: b is the same for every element, so LLVM computes inv once, out of the loop."""
+
+    def rec(b):  # type: ignore[no-untyped-def]
+        small = builtins.abs(b) < 1.0  # b may be a Python float on the array path
+        return m.where(small, 2.0**-64, 2.0**64) / b, m.where(small, 2.0**64, 2.0**-64)
+
+    return jit_for(m)(rec)
 
 
 @njit(inline="always")

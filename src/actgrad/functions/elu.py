@@ -212,6 +212,7 @@ def error_free(m: Any) -> tuple[Any, Any, Any, Any]:
 def _build_kit(m: Any) -> SimpleNamespace:
     """The helpers for namespace ``m``: compiled by numba for the scalar namespace, plain functions for arrays."""
     jit, two_sum, renorm, two_prod = error_free(m)
+    reciprocal = _math.scaled_reciprocal(m)
     # Constants as floats in closures (numba materializes a global tuple on every call that indexes it), split for
     # the compute type's precision.
     p = precision(m)
@@ -276,16 +277,30 @@ def _build_kit(m: Any) -> SimpleNamespace:
         return m.where(x > 0, -1.0, m.where(x < _X_MIN, _X_MIN, x))
 
     @jit
+    def celu_scale(alpha):  # type: ignore[no-untyped-def]
+        """(S, 1/S), powers of 2: S = 2^600 where |alpha| < 2^-500, 2^-600 where |alpha| > 2^500, else 1. CELU is
+        homogeneous, celu(x S, alpha S) = S celu(x, alpha), and with alpha S the products below (alpha t, alpha
+        expm1(t)) and their exact errors stay away from float64's ends (they underflow or overflow otherwise)."""
+        tiny, huge = abs(alpha) < 2.0**-500, abs(alpha) > 2.0**500
+        return (
+            m.where(tiny, 2.0**600, m.where(huge, 2.0**-600, 1.0)),
+            m.where(tiny, 2.0**-600, m.where(huge, 2.0**600, 1.0)),
+        )
+
+    @jit
     def celu_t(x, alpha):  # type: ignore[no-untyped-def]
-        """For x <= 0: t = x/alpha rounded (clamped below at _X_MIN, where e^t underflows anyway), rem = x - alpha t
-        exactly and r = rem/alpha (so x/alpha = t + r to first order); rem = r = 0 where |t| <= 1e-150 (there
-        f(x) = x to double precision), where |t| >= 1000 (e^t is 0 or inf) or where alpha is too large to split."""
-        xn = m.where(x > 0, 0.0, x)
-        t = xn / alpha
-        ok = (m.abs(t) > 1e-150) & (m.abs(t) < 1e3) & (abs(alpha) < 1e290)
-        p, pe = two_prod(alpha, m.where(ok, t, 0.0))
+        """For x <= 0: t = x/alpha within an ulp (clamped below at _X_MIN, where e^t underflows anyway), rem = (x -
+        alpha t) S exactly (S from ``celu_scale``) and r = rem/(alpha S) (so x/alpha = t + r to first order); rem =
+        r = 0 where |t| <= 1e-150 (there f(x) = x to double precision) and where |t| >= 1000 (e^t is 0 or inf)."""
+        sc, _ = celu_scale(alpha)
+        xn = m.where(x > 0, 0.0, x) * sc
+        a = alpha * sc
+        inv, back = reciprocal(a)  # no division per element: t within an ulp, corrected by r
+        t = (xn * inv) * back
+        ok = (m.abs(t) > 1e-150) & (m.abs(t) < 1e3)
+        p, pe = two_prod(a, m.where(ok, t, 0.0))
         rem = m.where(ok, (xn - p) - pe, 0.0)
-        return m.where(t < _X_MIN, _X_MIN, t), rem / alpha, rem
+        return m.where(t < _X_MIN, _X_MIN, t), (rem * inv) * back, rem
 
     @jit
     def exp_t(t, r, k):  # type: ignore[no-untyped-def]
@@ -312,7 +327,8 @@ def _build_kit(m: Any) -> SimpleNamespace:
 
         @jit
         def celu_t(x, alpha):  # type: ignore[no-untyped-def]
-            t = m.where(x > 0, 0.0, x) * (1.0 / alpha)  # 1/alpha is hoisted out of the kernel's loop
+            inv, back = reciprocal(alpha)  # not 1/alpha, infinite for a subnormal alpha (0 * inf is NaN)
+            t = (m.where(x > 0, 0.0, x) * inv) * back
             return m.where(t < _X_MIN, _X_MIN, t), 0.0, 0.0
 
         @jit
@@ -453,12 +469,21 @@ selu = activation(
 
 def _celu(m: Any) -> Any:
     k = _kit(m)
-    two_prod, expm1_neg, celu_t = k.two_prod, k.expm1_neg, k.celu_t
-    if _math.lean(m):  # alpha expm1(x / alpha) as it stands (see the kit); it may overflow where alpha < 0
-        return lambda x, alpha: m.where(x > 0, x, alpha * m.expm1(celu_t(x, alpha)[0]))
+    two_prod, expm1_neg, celu_t, celu_scale = k.two_prod, k.expm1_neg, k.celu_t, k.celu_scale
+    if _math.lean(m):  # alpha expm1(x / alpha) as it stands (see the kit); it may overflow where alpha < 0. Where
+        # |t| < 2^-30, alpha expm1(t) = x (1 + t/2 + ...) rounds to x in float32, also where t underflowed to 0
+        # (a huge alpha)
+
+        def f_lean(x, alpha):  # type: ignore[no-untyped-def]
+            t = celu_t(x, alpha)[0]
+            return m.where((x > 0) | (m.abs(t) < 2.0**-30), x, alpha * m.expm1(t))
+
+        return f_lean
 
     def f(x, alpha):  # type: ignore[no-untyped-def]
         t, r, rem = celu_t(x, alpha)
+        sc, back = celu_scale(alpha)
+        a = alpha * sc  # the result is S f, scaled back at the end
         # alpha expm1(t + r) = alpha expm1(t) + rem e^t (to first order in r)
         tp = m.where(t > 0, m.where(t < 600.0, t, 600.0), 1.0)  # alpha < 0
         et = m.exp(m.where(t > 0, m.where(t < 710.0, t, 710.0), t))  # e^t (inf from 709.8 on)
@@ -467,25 +492,26 @@ def _celu(m: Any) -> Any:
         ph, pl = two_prod(-et, eh)
         eh = m.where(t > 0, ph, eh)
         el = m.where(t > 0, pl - et * el, el)
-        p, pe = two_prod(alpha, eh)
-        neg = p + (pe + alpha * el + rem * et)
+        p, pe = two_prod(a, eh)
+        neg = p + (pe + a * el + rem * et)
         # t >= 600: alpha e^(t + r) (-alpha is negligible; it may overflow), from the e^t above
-        neg = m.where(t < 600.0, neg, alpha * m.where(t < 709.0, et + et * r, et))
-        return m.where((x > 0) | (m.abs(t) <= 1e-150), x, neg)
+        neg = m.where(t < 600.0, neg, a * m.where(t < 709.0, et + et * r, et))
+        return m.where((x > 0) | (m.abs(t) <= 1e-150), x, neg * back)
 
     return f
 
 
 def _celu_grad(m: Any, order: int) -> Any:
     k = _kit(m)
-    exp_t, celu_t, lean = k.exp_t, k.celu_t, _math.lean(m)
+    exp_t, celu_t, reciprocal, lean = k.exp_t, k.celu_t, k.reciprocal, _math.lean(m)
 
     def f(x, alpha):  # type: ignore[no-untyped-def]
         t, r, _rem = celu_t(x, alpha)
         if order == 1:
             return m.where(x > 0, 1.0, exp_t(t, r, 1.0))
-        if lean:  # a product with the hoisted 1/alpha (a division per element costs as much as exp here)
-            return m.where(x > 0, 0.0, exp_t(t, r, 1.0 / alpha))
+        if lean:  # products with the hoisted reciprocal (a division per element costs as much as exp here)
+            inv, back = reciprocal(alpha)
+            return m.where(x > 0, 0.0, exp_t(t, r, inv) * back)
         return m.where(x > 0, 0.0, exp_t(t, r, 1.0) / alpha)
 
     return f

@@ -628,17 +628,14 @@ def _softplus_z(m: Any, k: SimpleNamespace) -> Any:
 
 def _over_beta(m: Any, k: SimpleNamespace) -> Any:
     """``(nh, nl, beta) -> (qh, ql)``: (nh + nl) / beta as a double-double for beta > 0 (0 <= nh <= 1). In the
-    kernels without a division per element: by inv = 2^(+-64) / beta, which LLVM hoists out of the loop (beta is the
-    same for every element) and which is normal for every beta > 0; q = nh inv 2^(-+64) is within an ulp, and the
-    residual nh - q beta (exact: an fma) divided the same way corrects it. For float32 results q alone."""
-    two_prod, lean = k.two_prod, _math.lean(m)
+    kernels without a division per element (``_math.scaled_reciprocal``): q = nh inv back is within an ulp, and the
+    residual nh - q beta (exact: an fma) times inv back corrects it. For float32 results q alone."""
+    two_prod, lean, reciprocal = k.two_prod, _math.lean(m), _math.scaled_reciprocal(m)
     if not _math.compiled(m):
         return lambda nh, nl, beta: k.div2_dd(nh, nl, beta, 0.0)
 
     def over(nh, nl, beta):  # type: ignore[no-untyped-def]
-        small = beta < 1.0
-        inv = m.where(small, 2.0**-64, 2.0**64) / beta
-        back = m.where(small, 2.0**64, 2.0**-64)
+        inv, back = reciprocal(beta)
         q = (nh * inv) * back
         if lean:
             return q, 0.0
