@@ -305,3 +305,20 @@ def test_docstrings_carry_the_math() -> None:
 
 def test_half_dtypes_are_listed() -> None:
     assert {d.name for d in FLOAT_DTYPES} >= {"float16", "float32", "float64"}
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=lambda d: np.dtype(d).name)
+def test_a_zero_at_zero_takes_the_sign_of_the_function_beside_it(name: str, dtype: type) -> None:
+    """f(+-0), f'(+-0), f''(+-0), where 0, are +-0 as the limit from that side: the sign of the value at -tiny and
+    at +tiny where those are small and not 0 (tanh(-0) = -0 as in IEEE 754 and PyTorch; sigmoid''(-0) = +0). Values
+    at a kink (relu'(0), chosen by convention) are left alone: beside them the function is 0 or not small."""
+    act = ag.get(name)
+    need = example_params(act)
+    tiny = 1e-100 if dtype == np.float64 else 1e-12
+    x = np.array([-0.0, 0.0, -tiny, tiny], dtype)
+    for order, method in enumerate((act, act.grad, act.grad2)):
+        at_zero, beside = np.split(method(x, **need), 2)
+        for side in (0, 1):
+            if at_zero[side] == 0 and beside[side] != 0 and abs(beside[side]) < 1e-6:
+                assert np.signbit(at_zero[side]) == np.signbit(beside[side]), (order, x[side], beside[side])

@@ -353,7 +353,9 @@ def _elu(m: Any) -> Any:
     clamp_neg, scaled_expm1 = k.clamp_neg, k.scaled_expm1
 
     def f(x, alpha):  # type: ignore[no-untyped-def]
-        return m.where(x > 0, x, scaled_expm1(clamp_neg(x), alpha, 0.0))
+        # alpha x at +-0: alpha expm1(+-0) in IEEE arithmetic (PyTorch's value), the sign of the function beside -0
+        # (-0 + 0 in the sum would lose it)
+        return m.where(x == 0, alpha * x, m.where(x > 0, x, scaled_expm1(clamp_neg(x), alpha, 0.0)))
 
     return f
 
@@ -422,7 +424,8 @@ def _selu(m: Any) -> Any:
     sa_hi, sa_lo = k.selu_sa
 
     def f(x):  # type: ignore[no-untyped-def]
-        return m.where(x > 0, s_hi * x + s_lo * x, scaled_expm1(clamp_neg(x), sa_hi, sa_lo))
+        # x itself at +-0: the sign of the function beside it (-0 + 0 in the sum would lose it)
+        return m.where(x == 0, x, m.where(x > 0, s_hi * x + s_lo * x, scaled_expm1(clamp_neg(x), sa_hi, sa_lo)))
 
     return f
 

@@ -44,6 +44,9 @@ _FLOAT_MAX = 1.7976931348623157e308
 
 # _F64: each formula starts with x = x * 1.0, which makes a float32 scalar float64 in numba (the kernels' widen(), a
 # float(), keeps float32 there, and libm calls on it would run in float32); a no-op for float64 and arrays.
+# _ZERO: functions through the origin with a positive slope there (tanh, silu, softsign, tanhshrink, mish, telu) return
+# x itself at +-0, the sign of the function beside it as in IEEE 754's tanh(-0) = -0: their double-double sums would
+# give +0 for -0 (-0 + 0 is +0).
 
 
 # fmt: off
@@ -560,7 +563,7 @@ def _tanh(m: Any) -> Any:
 
     def f(x):  # type: ignore[no-untyped-def]
         x = x * 1.0  # see _F64
-        return tanh(x)
+        return m.where(x == 0, x, tanh(x))  # see _ZERO
 
     return f
 
@@ -820,7 +823,7 @@ def _silu(m: Any) -> Any:
         n, ne = two_prod(xn, e)
         pos = x >= 0
         q = div2(m.where(pos, m.where(x < 40.0, x, 0.0), n), m.where(pos, 0.0, ne + xn * el), u, d)
-        return m.where(pos, m.where(x < 40.0, q, x), q * s)
+        return m.where(x == 0, x, m.where(pos, m.where(x < 40.0, q, x), q * s))  # see _ZERO
 
     return f
 
@@ -896,7 +899,8 @@ def _softsign(m: Any) -> Any:
         a = m.abs(x)
         near = a < 1e20  # beyond, x / (1 + |x|) rounds to sign(x)
         u, d = two_sum(1.0, m.where(near, a, 0.0))
-        return m.where(near, div2(m.where(near, x, 0.0), 0.0, u, d), m.copysign(1.0, x))
+        q = div2(m.where(near, x, 0.0), 0.0, u, d)
+        return m.where(x == 0, x, m.where(near, q, m.copysign(1.0, x)))  # see _ZERO
 
     return f
 
@@ -1010,7 +1014,7 @@ def _tanhshrink(m: Any) -> Any:
             m.where(small, den, u),
             m.where(small, dene + x2e, d),
         )
-        return m.where(small, q, m.copysign((a - 1.0) + 2.0 * q * s, x))
+        return m.where(x == 0, x, m.where(small, q, m.copysign((a - 1.0) + 2.0 * q * s, x)))  # see _ZERO
 
     return f
 
@@ -1097,7 +1101,7 @@ def _mish(m: Any) -> Any:
         a, ae = two_prod(xw, e)
         nn, nne = two_prod(a, q)
         small = div2(nn, nne + a * qe + (ae + xw * el) * q, dd, dde) * s  # x w (w + 2) / (n + 2)
-        return m.where(x <= 2.0, small, x - xt * delta)
+        return m.where(x == 0, x, m.where(x <= 2.0, small, x - xt * delta))  # see _ZERO
 
     return f
 
@@ -1273,7 +1277,7 @@ def _telu(m: Any) -> Any:
             m.where(le, den, v),
             m.where(le, dene + u2e + 2.0 * u * ul * s, vd),
         )
-        return m.where(le, q * s, x - xb * (2.0 * q * s2))
+        return m.where(x == 0, x, m.where(le, q * s, x - xb * (2.0 * q * s2)))  # see _ZERO
 
     return f
 
