@@ -280,7 +280,7 @@ REFERENCES: dict[str, Ref] = {
         grad=_softplus_grad,
         grad2=_softplus_grad2,
         wrt={"beta": _softplus_dbeta},
-        param_sets=({}, {"beta": 0.5}, {"beta": 2.0}, {"beta": 0.3}, {"beta": 7.5}),
+        param_sets=({}, {"beta": 0.5}, {"beta": 2.0}, {"beta": 0.3}, {"beta": 7.5}, {"beta": 1e20}),
         torch_fn=_softplus_torch,
         jax_fn=lambda jax, beta=1.0: lambda a: jax.nn.softplus(beta * a) / beta,
     ),

@@ -726,7 +726,7 @@ def _softplus_dbeta(m: Any) -> Any:
         lo = m.where(tail, tl + (ac + 1.0) * el + ca * e, lo)
         moderate = (beta < 1e15) & (beta > 1e-140)  # beta^2 as a double-double (no over- or underflow, also in float32)
         b2, b2e = two_prod(m.where(moderate, beta, 1.0), m.where(moderate, beta, 1.0))
-        body = m.where(moderate, div2(hi, lo, b2, b2e), (hi / beta) / beta)
+        body = m.where(moderate, div2(hi, lo, b2, b2e), ((hi + lo) / beta) / beta)  # lo is not below ulp(hi)
         return -m.where(tail, body * s, body)
 
     return f
