@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from math import copysign
 from typing import Any
 
 import array_api_compat
@@ -144,17 +145,19 @@ class Activation:
         """(kernel, trailing arguments) for a method, memoized by its arguments; None for array parameters.
 
         The key holds parameters of exact type float, int or str (bools and others take the general path, which
-        checks them), and each zero's ``repr`` after them (-0.0 is not 0.0), and is stored only once the parameters
+        checks them), and the name of each -0.0 after them (-0.0 == 0.0), and is stored only once the parameters
         and ``kink`` validated, so a hit never skips a check."""
         if type(kink) is not str or type(order) not in (int, str):
             return None  # the general path reports the error
-        key: tuple[Any, ...] = (method, order, kink, *params.items())
-        for name, v in params.items():
+        items = params.items()
+        key: tuple[Any, ...] = (method, order, kink, *items)
+        for name, v in items:
             t = type(v)
-            if t is not float and t is not int and t is not str:
+            if t is float:
+                if not v and copysign(1.0, v) < 0.0:
+                    key += (name,)
+            elif t is not int and t is not str:
                 return None
-            if not v:  # 0.0, -0.0 and 0 are equal: their repr follows
-                key += ((name, repr(v)),)
         plan = self._plans.get(key)
         if plan is not None:
             return plan
