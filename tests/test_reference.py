@@ -161,17 +161,25 @@ def test_softplus_kernels_with_a_subnormal_beta_overflow_to_inf(dtype: np.dtype)
         assert err.max() <= ref.budget[order if order != "beta" else 1], (order, x[np.argmax(err)])
 
 
+EXTREME = [("celu", {"alpha": a}) for a in (5e-324, -1e-310, 1e300, -1.7e308)] + [
+    ("elu", {"alpha": a}) for a in (1e300, -1.7e308, 2.0**501)
+]
+
+
 @pytest.mark.parametrize("dtype", PRECISE, ids=str)
-@pytest.mark.parametrize("alpha", [5e-324, -1e-310, 1e300, -1.7e308])
-def test_celu_kernels_with_an_extreme_alpha(dtype: np.dtype, alpha: float) -> None:
-    """x / alpha and e^(x/alpha) / alpha with a subnormal or huge alpha, whose reciprocal is infinite or subnormal:
-    the kernels multiply by 2^(+-64) / alpha instead, and no 0 * inf makes a NaN (float32 gave NaN at x = 0 with a
-    subnormal alpha when it multiplied by 1/alpha)."""
+@pytest.mark.parametrize(("name", "params"), EXTREME, ids=[f"{n}-{p}" for n, p in EXTREME])
+def test_kernels_with_an_extreme_parameter(dtype: np.dtype, name: str, params: dict[str, float]) -> None:
+    """Parameters at float64's ends (not in the parameter sets: their finite differences are meaningless), where
+    products and quotients by them under- or overflow before the result does. CELU: x / alpha and e^(x/alpha) / alpha
+    with a subnormal or huge alpha (float32 gave NaN at x = 0 for a subnormal alpha, 0 * inf from 1/alpha; float64 was
+    25 ulp off, and NaN for alpha = -1.7e308); ELU: alpha e^x is a normal number down to x ~ -1454 for a huge alpha,
+    where e^x alone underflows (f' and f'' were 0 below x = -800)."""
     x = edge_values(dtype, [0.0], n_random=N_RANDOM)
-    ref = REFERENCES["celu"]
+    x = np.concatenate([x, np.array([-750.0, -1285.0, -1450.0, -1454.0], dtype)])
+    ref = REFERENCES[name]
     for order in (0, 1, 2):
-        ours = _method(ag.celu, order)(x, alpha=alpha)
-        err = _errors("celu", order, x, ours, {"alpha": alpha})
+        ours = _method(ag.get(name), order)(x, **params)
+        err = _errors(name, order, x, ours, params)
         assert err.max() <= ref.budget[order], (order, x[np.argmax(err)], ours[np.argmax(err)])
 
 

@@ -37,7 +37,10 @@ __all__ = ["elu", "selu", "celu"]
 _SHIFT = (44.3614195558365, 1.4841899608616317e-15)  # 64 ln 2 as a double-double
 _SCALE = 2.0**-64
 _TAIL = -600.0  # below, exp is computed shifted by 64 ln 2
-_X_MIN = -800.0  # below, e^x underflows entirely and expm1(x) = -1: inputs are clamped here
+_X_MIN = -1500.0  # below, alpha e^x underflows for every alpha and expm1(x) = -1: inputs are clamped here
+# ELU's alpha e^x with |alpha| > 2^500 is a normal number where e^x underflows (down to x ~ -1454 for alpha ~ 2^1024):
+# its tail (x < _TAIL) is shifted by 1024 ln 2 instead of 64 ln 2, and alpha scaled by 2^-960 there.
+_FAR_SHIFT = (709.782712893384, 2.3747039373786107e-14)  # 1024 ln 2 as a double-double
 
 # SELU's constants (PyTorch's, from Klambauer et al. 2017), as double-doubles of the decimals.
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -217,6 +220,7 @@ def _build_kit(m: Any) -> SimpleNamespace:
     # the compute type's precision.
     p = precision(m)
     shift_hi, shift_lo = split_dd(_SHIFT, p)
+    far_hi, far_lo = split_dd(_FAR_SHIFT, p)
     selu_scale = split_dd(_SELU_SCALE_DD, p)
     selu_sa = split_dd(_SELU_SA_DD, p)
     s_head = tuple(split_dd(c, p) for c in _S_HEAD)
@@ -243,16 +247,17 @@ def _build_kit(m: Any) -> SimpleNamespace:
         return m.where(x < -0.7, bh, sh), m.where(x < -0.7, bl, sl)
 
     @jit
-    def exp_arg(a):  # type: ignore[no-untyped-def]
-        """For a <= 0: (b, c, tail) with e^a = e^b (1 + c) 2^-128 where ``tail`` (a < _TAIL, where e^a may be
-        subnormal: e^b is not), else e^a = e^b (b = a, c = 0)."""
+    def exp_arg(a, far):  # type: ignore[no-untyped-def]
+        """For a <= 0: (b, c, tail) with e^a = e^b (1 + c) 2^-64 where ``tail`` (a < _TAIL, where e^a may be
+        subnormal: e^b is not), else e^a = e^b (b = a, c = 0). With ``far`` (a parameter's test, the same for every
+        element) the tail is shifted by 1024 ln 2, e^a = e^b (1 + c) 2^-1024 (see _FAR_SHIFT)."""
         tail = a < _TAIL
-        b, be = two_sum(m.where(tail, a, 0.0), shift_hi)
-        return m.where(tail, b, a), m.where(tail, be + shift_lo, 0.0), tail
+        b, be = two_sum(m.where(tail, a, 0.0), m.where(far, far_hi, shift_hi))
+        return m.where(tail, b, a), m.where(tail, be + m.where(far, far_lo, shift_lo), 0.0), tail
 
     @jit
     def scaled(e, corr, tail, k_hi, k_lo):  # type: ignore[no-untyped-def]
-        """(k_hi + k_lo) e (1 + corr), times 2^-128 where ``tail``, rounded once (see exp_arg)."""
+        """(k_hi + k_lo) e (1 + corr), times 2^-64 where ``tail``, rounded once (see exp_arg)."""
         p, pe = two_prod(k_hi, e)
         r = p + (pe + k_lo * e + p * corr)
         return m.where(tail, r * _SCALE, r)
@@ -260,7 +265,7 @@ def _build_kit(m: Any) -> SimpleNamespace:
     @jit
     def scaled_exp(a, c, k_hi, k_lo):  # type: ignore[no-untyped-def]
         """(k_hi + k_lo) e^(a + c) for a <= 0 and tiny c, rounded once, also where it is subnormal."""
-        b, corr, tail = exp_arg(a)
+        b, corr, tail = exp_arg(a, False)
         return scaled(m.exp(b), corr + c, tail, k_hi, k_lo)
 
     @jit
@@ -275,6 +280,14 @@ def _build_kit(m: Any) -> SimpleNamespace:
         """x where _X_MIN <= x <= 0; _X_MIN below; -1 above, where the positive branch is taken (an ordinary
         argument: libm's exp takes a slow, unpredictable branch for arguments near 0)."""
         return m.where(x > 0, -1.0, m.where(x < _X_MIN, _X_MIN, x))
+
+    @jit
+    def alpha_exp(x, alpha):  # type: ignore[no-untyped-def]
+        """ELU's alpha e^x for x <= 0 (x > 0 is taken as -1: the caller selects), rounded once, also where e^x
+        underflows but alpha e^x does not (|alpha| > 2^500: _FAR_SHIFT)."""
+        far = abs(alpha) > 2.0**500
+        b, corr, tail = exp_arg(clamp_neg(x), far)
+        return scaled(m.exp(b), corr, tail, m.where(tail & far, alpha * 2.0**-960, alpha), 0.0)
 
     @jit
     def celu_scale(alpha):  # type: ignore[no-untyped-def]
@@ -307,7 +320,7 @@ def _build_kit(m: Any) -> SimpleNamespace:
         """k e^(t + r) (t + r = x/alpha, r tiny), rounded once; t > 0 only when alpha < 0, and it may overflow. One
         exponential serves both signs of t (the kernels compute both sides of every select)."""
         pos = t > 0
-        b, corr, tail = exp_arg(m.where(pos, -1.0, t))
+        b, corr, tail = exp_arg(m.where(pos, -1.0, t), False)
         e = m.exp(m.where(pos, m.where(t < 710.0, t, 710.0), b))  # inf from t = 709.8 on
         low = scaled(m.where(pos, 1.0, e), corr + r, tail, k, 0.0)
         return m.where(pos, m.where(t < 709.0, k * (e + e * r), k * e), low)
@@ -324,6 +337,12 @@ def _build_kit(m: Any) -> SimpleNamespace:
         @jit
         def scaled_exp(a, c, k_hi, k_lo):  # type: ignore[no-untyped-def]
             return k_hi * m.exp(a + c)
+
+        @jit
+        def alpha_exp(x, alpha):  # type: ignore[no-untyped-def]
+            far = abs(alpha) > 2.0**500  # the namespace's exp flushes below 2^-1021: shift by 1024 ln 2 (_FAR_SHIFT)
+            a = clamp_neg(x)
+            return m.where(far, alpha * 2.0**-1024, alpha) * m.exp(m.where(far, a + far_hi, a))
 
         @jit
         def celu_t(x, alpha):  # type: ignore[no-untyped-def]
@@ -361,11 +380,10 @@ def _elu(m: Any) -> Any:
 
 
 def _elu_grad(m: Any, above: float) -> Any:
-    k = _kit(m)
-    clamp_neg, scaled_exp = k.clamp_neg, k.scaled_exp
+    alpha_exp = _kit(m).alpha_exp
 
     def f(x, alpha):  # type: ignore[no-untyped-def]
-        return m.where(x > 0, above, scaled_exp(clamp_neg(x), 0.0, alpha, 0.0))
+        return m.where(x > 0, above, alpha_exp(x, alpha))
 
     return f
 
