@@ -273,3 +273,36 @@ def test_infinities_give_the_limits(name: str, params: dict[str, Any]) -> None:
     for order in (0, 1, 2):
         want = [float(expected(ref, order, mpmath.mpf(v), params)) for v in x]
         np.testing.assert_array_equal(_method(act, order)(x, **params), want)
+
+
+_ENDS = (5e-324, 1e-310, 1e-200, 1e-20, 1e20, 1e200, 1e300, 1.7e308)
+SWEPT = [
+    (name, p.name)
+    for name in BUILT_IN
+    for p in ag.get(name).spec.params
+    if not isinstance(p.default, str) and not p.integer
+]
+
+
+@pytest.mark.parametrize(("name", "pname"), SWEPT, ids=[f"{n}-{p}" for n, p in SWEPT])
+def test_every_parameter_at_float64s_ends(name: str, pname: str) -> None:
+    """Each numeric parameter at 16 values from the least subnormal to the largest float, both signs (the others at
+    their first reference set), wherever the parameter's checks accept it: f, f', f'' and the parameter derivatives
+    within budget, in float32 and float64. (This sweep found the extreme-parameter bugs of
+    test_kernels_with_an_extreme_parameter and softplus's d/dbeta for beta >= 1e15.)"""
+    act, ref = ag.get(name), REFERENCES[name]
+    for value in (*_ENDS, *(-v for v in _ENDS)):
+        params = {**ref.param_sets[0], pname: value}
+        try:
+            act(np.zeros(1), **params)
+        except (TypeError, ValueError):
+            continue  # outside the parameter's domain, rejected with a clear error (tested elsewhere)
+        for dtype in PRECISE:
+            top = float(np.finfo(dtype).max)
+            kinks = [k for k in _kink_points(ref, params) if abs(k) <= top]  # float32 has no 1e300
+            x = edge_values(dtype, kinks, n_random=8)
+            for order in (0, 1, 2, *ref.wrt):
+                method = functools.partial(act.grad, wrt=order) if isinstance(order, str) else _method(act, order)
+                err = _errors(name, order, x, method(x, **params), params)
+                budget = ref.budget[order if isinstance(order, int) else 1]
+                assert err.max() <= budget, (params, dtype, order, x[np.argmax(err)])
