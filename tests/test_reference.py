@@ -161,6 +161,9 @@ def test_softplus_kernels_with_a_subnormal_beta_overflow_to_inf(dtype: np.dtype)
         assert err.max() <= ref.budget[order if order != "beta" else 1], (order, x[np.argmax(err)])
 
 
+_ENDS = (5e-324, 1e-310, 1e-200, 1e-20, 1e20, 1e200, 1e300, 1.7e308)
+#: Inputs where e^x underflows but a huge parameter times it does not (ELU's alpha e^x is normal down to ~-1454).
+_FAR = np.array([-750.0, -1285.0, -1450.0, -1454.0])
 EXTREME = [("celu", {"alpha": a}) for a in (5e-324, -1e-310, 1e300, -1.7e308)] + [
     ("elu", {"alpha": a}) for a in (1e300, -1.7e308, 2.0**501)
 ]
@@ -175,7 +178,7 @@ def test_kernels_with_an_extreme_parameter(dtype: np.dtype, name: str, params: d
     25 ulp off, and NaN for alpha = -1.7e308); ELU: alpha e^x is a normal number down to x ~ -1454 for a huge alpha,
     where e^x alone underflows (f' and f'' were 0 below x = -800)."""
     x = edge_values(dtype, [0.0], n_random=N_RANDOM)
-    x = np.concatenate([x, np.array([-750.0, -1285.0, -1450.0, -1454.0], dtype)])
+    x = np.concatenate([x, _FAR.astype(dtype)])
     ref = REFERENCES[name]
     for order in (0, 1, 2):
         ours = _method(ag.get(name), order)(x, **params)
@@ -275,7 +278,6 @@ def test_infinities_give_the_limits(name: str, params: dict[str, Any]) -> None:
         np.testing.assert_array_equal(_method(act, order)(x, **params), want)
 
 
-_ENDS = (5e-324, 1e-310, 1e-200, 1e-20, 1e20, 1e200, 1e300, 1.7e308)
 SWEPT = [
     (name, p.name)
     for name in BUILT_IN
@@ -300,7 +302,7 @@ def test_every_parameter_at_float64s_ends(name: str, pname: str) -> None:
         for dtype in PRECISE:
             top = float(np.finfo(dtype).max)
             kinks = [k for k in _kink_points(ref, params) if abs(k) <= top]  # float32 has no 1e300
-            x = edge_values(dtype, kinks, n_random=8)
+            x = np.concatenate([edge_values(dtype, kinks, n_random=8), _FAR.astype(dtype)])
             for order in (0, 1, 2, *ref.wrt):
                 method = functools.partial(act.grad, wrt=order) if isinstance(order, str) else _method(act, order)
                 err = _errors(name, order, x, method(x, **params), params)

@@ -308,12 +308,12 @@ def _build_kit(m: Any) -> SimpleNamespace:
         sc, _ = celu_scale(alpha)
         xn = m.where(x > 0, 0.0, x) * sc
         a = alpha * sc
-        inv, back = reciprocal(a)  # no division per element: t within an ulp, corrected by r
-        t = (xn * inv) * back
+        inv = 1.0 / a  # normal (2^-500 <= |a| <= 2^500) and hoisted out of the loop: t within an ulp, corrected by r
+        t = xn * inv
         ok = (m.abs(t) > 1e-150) & (m.abs(t) < 1e3)
         p, pe = two_prod(a, m.where(ok, t, 0.0))
         rem = m.where(ok, (xn - p) - pe, 0.0)
-        return m.where(t < _X_MIN, _X_MIN, t), (rem * inv) * back, rem
+        return m.where(t < _X_MIN, _X_MIN, t), rem * inv, rem
 
     @jit
     def exp_t(t, r, k):  # type: ignore[no-untyped-def]
