@@ -21,3 +21,21 @@ def test_runner_quick_writes_its_report(tmp_path: Path) -> None:
     text = report.read_text()
     assert "## Targets" in text and "relu" in text
     assert (tmp_path / "SUMMARY.md").exists() and (tmp_path / "ratios.png").exists()
+
+
+def test_per_element_script_prints_a_row_per_activation_and_dtype() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "per_element.py"), "relu", "softplus", "--n", "1024", "--rounds=1"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| `")]
+    assert [row.split(" | ")[:2] for row in rows] == [
+        ["| `relu`", "float32"],
+        ["| `relu`", "float64"],
+        ["| `softplus`", "float32"],
+        ["| `softplus`", "float64"],
+    ]
+    assert all(len(row.split(" | ")) == 7 for row in rows)
