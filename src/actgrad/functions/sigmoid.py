@@ -28,7 +28,9 @@ import math
 from types import SimpleNamespace
 from typing import Any
 
-from .. import _math
+import numpy as np
+
+from .. import _math, _single
 from .._activation import activation
 from .._registry import Formula, Kink, Param, Spec
 
@@ -500,10 +502,123 @@ def _kit(m: Any) -> SimpleNamespace:
     return _kit_scalar(m) if _math.compiled(m) else _build_kit(m)
 
 
+# --- float32 arithmetic -----------------------------------------------------------------------------------------
+# The float32 kernels of sigmoid, tanh and silu (f and f') compute in float32 (actgrad._single), 16 lanes to an
+# AVX-512 vector where float64 has 8; the same devices as the kits, in float32-float32: t = e^-|x| as (th + tl) s1 s2,
+# 1 + t = u + d exactly, one corrected division, and the scale s1 s2 applied last (subnormal results round once).
+
+_S_ONE, _S_ZERO, _S_FOUR = np.float32(1.0), np.float32(0.0), np.float32(4.0)
+_S_X_MIN = np.float32(-120.0)  # 120 e^-120 rounds to 0 in float32
+_S_X_CAP = np.float32(50.0)  # silu(x) rounds to x and silu'(x) to 1 beyond
+_S_TANH_CUT = np.float32(0.1)  # below, tanh's Taylor series (1 - t cancels)
+_S_TANH = (np.float32(-1.0 / 3.0), np.float32(2.0 / 15.0), np.float32(-17.0 / 315.0))  # x^2 ... x^6: 2^-32 at 0.1
+
+
+def _t_single(a):  # type: ignore[no-untyped-def]
+    """For a float32 a >= 0: (th, tl, big) with t = e^-a = (th + tl) big TINY, and 1 + t = u + d."""
+    th, tl, big = _single.exp_parts(-a)
+    s = big * _single.TINY
+    u, d = _single.one_plus(th * s, tl * s)
+    return th, tl, big, u, d
+
+
+_t_single = _single.helper(_t_single)
+
+
+def _sigmoid_single(order: int) -> Any:
+    """sigma(x) = 1 / (1 + t) (x >= 0) or t / (1 + t), and sigma'(x) = t / (1 + t)^2, t = e^-|x|, in float32."""
+    narrow, div_pair, square, where, tiny = (
+        _single.narrow,
+        _single.div_pair,
+        _single.square,
+        _single.select,
+        _single.TINY,
+    )
+
+    def f(x):  # type: ignore[no-untyped-def]
+        v = narrow(x)
+        th, tl, big, u, d = _t_single(abs(v))
+        if order == 0:
+            pos = v >= _S_ZERO
+            q = div_pair(where(pos, _S_ONE, th), where(pos, _S_ZERO, tl), u, d)
+            return where(pos, q, (q * big) * tiny)
+        p, pe = square(u, d)
+        return (div_pair(th, tl, p, pe) * big) * tiny
+
+    return f
+
+
+def _tanh_single(order: int) -> Any:
+    """tanh x = sign(x) (1 - t) / (1 + t) and tanh' x = 4 t / (1 + t)^2, t = e^-2|x|, in float32; tanh x by its
+    Taylor series below |x| = 0.1."""
+    narrow, div_pair, square, where, tiny = (
+        _single.narrow,
+        _single.div_pair,
+        _single.square,
+        _single.select,
+        _single.TINY,
+    )
+    c1, c2, c3 = _S_TANH
+
+    def f(x):  # type: ignore[no-untyped-def]
+        v = narrow(x)
+        a = abs(v)
+        th, tl, big, u, d = _t_single(a + a)
+        if order == 0:
+            t = u - _S_ONE  # exact: t = th big TINY rounded
+            nh = _S_ONE - t
+            big_a = div_pair(nh, ((_S_ONE - nh) - t) - d, u, d)
+            y = v * v
+            small = v + v * (y * (c1 + y * (c2 + y * c3)))
+            return where(v == _S_ZERO, v, where(a < _S_TANH_CUT, small, where(v < _S_ZERO, -big_a, big_a)))  # _ZERO
+        p, pe = square(u, d)
+        return (div_pair(th, tl, p, pe) * big) * (_S_FOUR * tiny)
+
+    return f
+
+
+def _silu_single(order: int) -> Any:
+    """silu(x) = x / (1 + t) (x >= 0) or x t / (1 + t), and silu'(x) = (1 + t (1 + x)) / (1 + t)^2 (x >= 0) or
+    t (1 + x + t) / (1 + t)^2, t = e^-|x|, in float32 (1 + x + t, which vanishes near -1.28, as an exact sum)."""
+    narrow, div_pair, square, where, tiny = (
+        _single.narrow,
+        _single.div_pair,
+        _single.square,
+        _single.select,
+        _single.TINY,
+    )
+    product, two_sum = _single.product, _single.two_sum
+
+    def f(x):  # type: ignore[no-untyped-def]
+        v = narrow(x)
+        xc = where(v < _S_X_MIN, _S_X_MIN, where(v > _S_X_CAP, _S_X_CAP, v))
+        th, tl, big, u, d = _t_single(abs(xc))
+        pos = v >= _S_ZERO
+        if order == 0:
+            nh, nl = product(xc, th, tl)
+            q = div_pair(where(pos, xc, nh), where(pos, _S_ZERO, nl), u, d)
+            q = where(pos, q, (q * big) * tiny)
+            return where(v == _S_ZERO, v, where(v > _S_X_CAP, v, q))  # see _ZERO
+        t = u - _S_ONE  # exact
+        oh, ol = two_sum(_S_ONE, xc)
+        vh, vl = product(t, oh, ol)
+        nh = _S_ONE + vh  # x >= 0: 1 + t (1 + x), t (1 + x) <= 1
+        nl = ((_S_ONE - nh) + vh) + (vl + d * oh)
+        mh, ml = two_sum(oh, t)  # x < 0: t (1 + x + t), with t unscaled
+        wh, wl = product(th, mh, ml + ol + d)
+        p, pe = square(u, d)
+        q = div_pair(where(pos, nh, wh), where(pos, nl, wl + tl * mh), p, pe)
+        return where(pos, q, (q * big) * tiny)
+
+    return f
+
+
 # --- sigmoid ----------------------------------------------------------------------------------------------------
 
 
 def _sigmoid(m: Any) -> Any:
+    if _math.lean(m):  # float32 results
+        return _sigmoid_single(0)
     k = _kit(m)
     terms, sigma = k.terms, k.sigma
 
@@ -516,6 +631,8 @@ def _sigmoid(m: Any) -> Any:
 
 
 def _sigmoid_grad(m: Any) -> Any:
+    if _math.lean(m):  # float32 results
+        return _sigmoid_single(1)
     k = _kit(m)
     terms, dsig = k.terms, k.dsig
 
@@ -558,6 +675,8 @@ sigmoid = activation(
 
 
 def _tanh(m: Any) -> Any:
+    if _math.lean(m):  # float32 results
+        return _tanh_single(0)
     k = _kit(m)
     tanh = k.tanh
 
@@ -569,6 +688,8 @@ def _tanh(m: Any) -> Any:
 
 
 def _tanh_grad(m: Any) -> Any:
+    if _math.lean(m):  # float32 results
+        return _tanh_single(1)
     k = _kit(m)
     terms, dsig = k.terms, k.dsig
 
@@ -812,6 +933,8 @@ log_sigmoid = activation(
 
 
 def _silu(m: Any) -> Any:
+    if _math.lean(m):  # float32 results
+        return _silu_single(0)
     k = _kit(m)
     terms, div2, two_prod = k.terms, k.div2, k.two_prod
 
@@ -829,6 +952,8 @@ def _silu(m: Any) -> Any:
 
 
 def _silu_grad(m: Any) -> Any:
+    if _math.lean(m):  # float32 results
+        return _silu_single(1)
     k = _kit(m)
     terms, div2, two_prod, two_sum, square = k.terms, k.div2, k.two_prod, k.two_sum, k.square
     root = k.near_root(_SILU1, 0.2)
