@@ -28,9 +28,7 @@ import math
 from types import SimpleNamespace
 from typing import Any
 
-import numpy as np
-
-from .. import _math, _single
+from .. import _math, _pairs
 from .._activation import activation
 from .._registry import Formula, Kink, Param, Spec
 
@@ -502,123 +500,110 @@ def _kit(m: Any) -> SimpleNamespace:
     return _kit_scalar(m) if _math.compiled(m) else _build_kit(m)
 
 
-# --- float32 arithmetic -----------------------------------------------------------------------------------------
-# The float32 kernels of sigmoid, tanh and silu (f and f') compute in float32 (actgrad._single), 16 lanes to an
-# AVX-512 vector where float64 has 8; the same devices as the kits, in float32-float32: t = e^-|x| as (th + tl) s1 s2,
-# 1 + t = u + d exactly, one corrected division, and the scale s1 s2 applied last (subnormal results round once).
-
-_S_ONE, _S_ZERO, _S_FOUR = np.float32(1.0), np.float32(0.0), np.float32(4.0)
-_S_X_MIN = np.float32(-120.0)  # 120 e^-120 rounds to 0 in float32
-_S_X_CAP = np.float32(50.0)  # silu(x) rounds to x and silu'(x) to 1 beyond
-_S_TANH_CUT = np.float32(0.1)  # below, tanh's Taylor series (1 - t cancels)
-_S_TANH = (np.float32(-1.0 / 3.0), np.float32(2.0 / 15.0), np.float32(-17.0 / 315.0))  # x^2 ... x^6: 2^-32 at 0.1
+# --- pair arithmetic ------------------------------------------------------------------------------------------
+# The kernels of sigmoid, tanh and silu (f and f') compute in their result's precision (actgrad._pairs: float32 runs 16
+# lanes to an AVX-512 vector), with the kits' devices in pairs of that precision: t = e^-|x| as (th + tl) big TINY,
+# 1 + t = u + d exactly, one corrected division, and the scale applied last (subnormal results round once).
 
 
-def _t_single(a):  # type: ignore[no-untyped-def]
-    """For a float32 a >= 0: (th, tl, big) with t = e^-a = (th + tl) big TINY, and 1 + t = u + d."""
-    th, tl, big = _single.exp_parts(-a)
-    s = big * _single.TINY
-    u, d = _single.one_plus(th * s, tl * s)
-    return th, tl, big, u, d
+def _terms_pair(p: SimpleNamespace) -> Any:
+    """For a >= 0 of p's precision: (th, tl, big, u, d) with t = e^-a = (th + tl) big TINY and 1 + t = u + d."""
+    exp_parts, one_plus, tiny = p.exp_parts, p.one_plus, p.TINY
+
+    def terms(a):  # type: ignore[no-untyped-def]
+        th, tl, big = exp_parts(-a)
+        s = big * tiny
+        u, d = one_plus(th * s, tl * s)
+        return th, tl, big, u, d
+
+    return _pairs.helper(terms)
 
 
-_t_single = _single.helper(_t_single)
-
-
-def _sigmoid_single(order: int) -> Any:
-    """sigma(x) = 1 / (1 + t) (x >= 0) or t / (1 + t), and sigma'(x) = t / (1 + t)^2, t = e^-|x|, in float32."""
-    narrow, div_pair, square, where, tiny = (
-        _single.narrow,
-        _single.div_pair,
-        _single.square,
-        _single.select,
-        _single.TINY,
-    )
+def _sigmoid_pair(p: SimpleNamespace, order: int) -> Any:
+    """sigma(x) = 1 / (1 + t) (x >= 0) or t / (1 + t), and sigma'(x) = t / (1 + t)^2, t = e^-|x|."""
+    terms, narrow, div_pair, square, where = _terms_pair(p), p.narrow, p.div_pair, p.square, p.select
+    one, zero, tiny = p.ONE, p.ZERO, p.TINY
 
     def f(x):  # type: ignore[no-untyped-def]
         v = narrow(x)
-        th, tl, big, u, d = _t_single(abs(v))
+        th, tl, big, u, d = terms(abs(v))
         if order == 0:
-            pos = v >= _S_ZERO
-            q = div_pair(where(pos, _S_ONE, th), where(pos, _S_ZERO, tl), u, d)
+            pos = v >= zero
+            q = div_pair(where(pos, one, th), where(pos, zero, tl), u, d)
             return where(pos, q, (q * big) * tiny)
-        p, pe = square(u, d)
-        return (div_pair(th, tl, p, pe) * big) * tiny
+        pp, pe = square(u, d)
+        return (div_pair(th, tl, pp, pe) * big) * tiny
 
     return f
 
 
-def _tanh_single(order: int) -> Any:
-    """tanh x = sign(x) (1 - t) / (1 + t) and tanh' x = 4 t / (1 + t)^2, t = e^-2|x|, in float32; tanh x by its
-    Taylor series below |x| = 0.1."""
-    narrow, div_pair, square, where, tiny = (
-        _single.narrow,
-        _single.div_pair,
-        _single.square,
-        _single.select,
-        _single.TINY,
-    )
-    c1, c2, c3 = _S_TANH
+def _tanh_pair(p: SimpleNamespace, order: int) -> Any:
+    """tanh x = sign(x) (1 - t) / (1 + t) and tanh' x = 4 t / (1 + t)^2, t = e^-2|x|; tanh x by its Taylor series
+    below |x| = 0.1 (1 - t is exact there, but t's error grows against it)."""
+    terms, narrow, div_pair, square, where = _terms_pair(p), p.narrow, p.div_pair, p.square, p.select
+    one, zero, cut, four_tiny = p.ONE, p.ZERO, p.TANH_CUT, p.FOUR * p.TINY
+    series = _pair_horner(p.TANH)
 
     def f(x):  # type: ignore[no-untyped-def]
         v = narrow(x)
         a = abs(v)
-        th, tl, big, u, d = _t_single(a + a)
+        th, tl, big, u, d = terms(a + a)
         if order == 0:
-            t = u - _S_ONE  # exact: t = th big TINY rounded
-            nh = _S_ONE - t
-            big_a = div_pair(nh, ((_S_ONE - nh) - t) - d, u, d)
+            t = u - one  # exact; t = (u - 1) + d
+            nh = one - t  # exact
+            far = div_pair(nh, ((one - nh) - t) - d, u, d)
             y = v * v
-            small = v + v * (y * (c1 + y * (c2 + y * c3)))
-            return where(v == _S_ZERO, v, where(a < _S_TANH_CUT, small, where(v < _S_ZERO, -big_a, big_a)))  # _ZERO
-        p, pe = square(u, d)
-        return (div_pair(th, tl, p, pe) * big) * (_S_FOUR * tiny)
+            near = v + v * (y * series(y))
+            return where(v == zero, v, where(a < cut, near, where(v < zero, -far, far)))  # see _ZERO
+        pp, pe = square(u, d)
+        return (div_pair(th, tl, pp, pe) * big) * four_tiny
 
     return f
 
 
-def _silu_single(order: int) -> Any:
+def _silu_pair(p: SimpleNamespace, order: int) -> Any:
     """silu(x) = x / (1 + t) (x >= 0) or x t / (1 + t), and silu'(x) = (1 + t (1 + x)) / (1 + t)^2 (x >= 0) or
-    t (1 + x + t) / (1 + t)^2, t = e^-|x|, in float32 (1 + x + t, which vanishes near -1.28, as an exact sum)."""
-    narrow, div_pair, square, where, tiny = (
-        _single.narrow,
-        _single.div_pair,
-        _single.square,
-        _single.select,
-        _single.TINY,
-    )
-    product, two_sum = _single.product, _single.two_sum
+    t (1 + x + t) / (1 + t)^2, t = e^-|x| (1 + x + t, which vanishes near -1.28, as an exact sum)."""
+    terms, narrow, div_pair, square, where = _terms_pair(p), p.narrow, p.div_pair, p.square, p.select
+    product, two_sum = p.product, p.two_sum
+    one, zero, tiny, lowest, cap = p.ONE, p.ZERO, p.TINY, p.X_MIN, p.X_CAP
 
     def f(x):  # type: ignore[no-untyped-def]
         v = narrow(x)
-        xc = where(v < _S_X_MIN, _S_X_MIN, where(v > _S_X_CAP, _S_X_CAP, v))
-        th, tl, big, u, d = _t_single(abs(xc))
-        pos = v >= _S_ZERO
+        xc = where(v < lowest, lowest, where(v > cap, cap, v))
+        th, tl, big, u, d = terms(abs(xc))
+        pos = v >= zero
         if order == 0:
             nh, nl = product(xc, th, tl)
-            q = div_pair(where(pos, xc, nh), where(pos, _S_ZERO, nl), u, d)
+            q = div_pair(where(pos, xc, nh), where(pos, zero, nl), u, d)
             q = where(pos, q, (q * big) * tiny)
-            return where(v == _S_ZERO, v, where(v > _S_X_CAP, v, q))  # see _ZERO
-        t = u - _S_ONE  # exact
-        oh, ol = two_sum(_S_ONE, xc)
+            return where(v == zero, v, where(v > cap, v, q))  # see _ZERO
+        t = u - one  # exact; t = (u - 1) + d
+        oh, ol = two_sum(one, xc)
         vh, vl = product(t, oh, ol)
-        nh = _S_ONE + vh  # x >= 0: 1 + t (1 + x), t (1 + x) <= 1
-        nl = ((_S_ONE - nh) + vh) + (vl + d * oh)
-        mh, ml = two_sum(oh, t)  # x < 0: t (1 + x + t), with t unscaled
+        nh = one + vh  # x >= 0: 1 + t (1 + x), t (1 + x) <= 1
+        nl = ((one - nh) + vh) + (vl + d * oh)
+        mh, ml = two_sum(oh, t)  # x < 0: t (1 + x + t), t unscaled
         wh, wl = product(th, mh, ml + ol + d)
-        p, pe = square(u, d)
-        q = div_pair(where(pos, nh, wh), where(pos, nl, wl + tl * mh), p, pe)
+        pp, pe = square(u, d)
+        q = div_pair(where(pos, nh, wh), where(pos, nl, wl + tl * mh), pp, pe)
         return where(pos, q, (q * big) * tiny)
 
     return f
+
+
+def _pair_horner(coeffs: tuple[Any, ...]) -> Any:
+    """c0 + c1 y + c2 y^2 + ... for ``coeffs`` of one precision, unrolled."""
+    lines = ["acc = coeffs[-1]", *(f"acc = fma(acc, y, coeffs[{j}])" for j in range(len(coeffs) - 2, -1, -1))]
+    return _pairs.helper(_unrolled(None, "series", "y", [*lines, "return acc"], coeffs=coeffs, fma=_pairs.fma))
 
 
 # --- sigmoid ----------------------------------------------------------------------------------------------------
 
 
 def _sigmoid(m: Any) -> Any:
-    if _math.lean(m):  # float32 results
-        return _sigmoid_single(0)
+    if _math.compiled(m):
+        return _sigmoid_pair(_pairs.for_results(_math.lean(m)), 0)
     k = _kit(m)
     terms, sigma = k.terms, k.sigma
 
@@ -631,8 +616,8 @@ def _sigmoid(m: Any) -> Any:
 
 
 def _sigmoid_grad(m: Any) -> Any:
-    if _math.lean(m):  # float32 results
-        return _sigmoid_single(1)
+    if _math.compiled(m):
+        return _sigmoid_pair(_pairs.for_results(_math.lean(m)), 1)
     k = _kit(m)
     terms, dsig = k.terms, k.dsig
 
@@ -675,8 +660,8 @@ sigmoid = activation(
 
 
 def _tanh(m: Any) -> Any:
-    if _math.lean(m):  # float32 results
-        return _tanh_single(0)
+    if _math.compiled(m):
+        return _tanh_pair(_pairs.for_results(_math.lean(m)), 0)
     k = _kit(m)
     tanh = k.tanh
 
@@ -688,8 +673,8 @@ def _tanh(m: Any) -> Any:
 
 
 def _tanh_grad(m: Any) -> Any:
-    if _math.lean(m):  # float32 results
-        return _tanh_single(1)
+    if _math.compiled(m):
+        return _tanh_pair(_pairs.for_results(_math.lean(m)), 1)
     k = _kit(m)
     terms, dsig = k.terms, k.dsig
 
@@ -933,8 +918,8 @@ log_sigmoid = activation(
 
 
 def _silu(m: Any) -> Any:
-    if _math.lean(m):  # float32 results
-        return _silu_single(0)
+    if _math.compiled(m):
+        return _silu_pair(_pairs.for_results(_math.lean(m)), 0)
     k = _kit(m)
     terms, div2, two_prod = k.terms, k.div2, k.two_prod
 
@@ -952,8 +937,8 @@ def _silu(m: Any) -> Any:
 
 
 def _silu_grad(m: Any) -> Any:
-    if _math.lean(m):  # float32 results
-        return _silu_single(1)
+    if _math.compiled(m):
+        return _silu_pair(_pairs.for_results(_math.lean(m)), 1)
     k = _kit(m)
     terms, div2, two_prod, two_sum, square = k.terms, k.div2, k.two_prod, k.two_sum, k.square
     root = k.near_root(_SILU1, 0.2)

@@ -1,0 +1,204 @@
+"""Pair arithmetic in the result's own precision, for the kernels of the most used smooth activations (sigmoid, tanh,
+silu: f and f').
+
+Their other kernels compute float32 results in float64 (:mod:`actgrad._lean`) and float64 results with double-double
+helpers around a table-driven exp (the kits of ``functions/``). These compute in the result's precision, float32 at
+16 lanes to an AVX-512 vector where float64 has 8, and carry just enough extra precision to round about once: e^x as
+an unevaluated sum ``hi + lo`` times a power of two applied last (:func:`exp_parts`; no table, no subnormal or
+overflow branch), 1 + t as an exact sum, and one division whose exact residual (an fma) corrects the quotient
+(:func:`div_pair`). The float32 and float64 namespaces (:data:`SINGLE`, :data:`DOUBLE`) are built from one
+definition; the activations' formulas are written once against either (``functions/sigmoid.py``).
+
+Accuracy, against every float32 input and against mpmath in float64 (``tests/test_pairs.py``): within 0.81 ulp (0.78
+for normal results), where plain arithmetic in the same precision errs by 1.5-3 ulp. Everything in a namespace is of
+its precision: numba types a float32 operation with a Python float as float64, so its constants are ``np.float32``.
+"""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+from ._exp import select
+
+#: How the helpers compile: inlined by LLVM into the kernels' loops (which then vectorize), numpy's error model, and
+#: no contraction (the error-free sums below must round as written; the products that need one rounding say fma).
+helper = njit(forceinline=True, error_model="numpy")
+
+_LLVM = {types.float32: (ir.FloatType(), ir.IntType(32), 23, "f32"), types.float64: (ir.DoubleType(), ir.IntType(64), 52, "f64")}
+
+
+@intrinsic
+def fma(typingctx, a, b, c):  # type: ignore[no-untyped-def]
+    """a * b + c rounded once, for three float32s or three float64s (LLVM's ``llvm.fma``; it vectorizes)."""
+    if a not in _LLVM or b != a or c != a:
+        return None
+    real, _, _, suffix = _LLVM[a]
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(real, [real] * 3), f"llvm.fma.{suffix}")
+        return builder.call(fn, list(args))
+
+    return a(a, a, a), codegen
+
+
+@intrinsic
+def _power_of_two(typingctx, shifted):  # type: ignore[no-untyped-def]
+    """2^j from ``shifted = 1.5 * 2^p + j + bias`` (p the precision's mantissa bits, j + bias a valid biased
+    exponent), whose low bits hold j + bias: shifted left by p they become the exponent field, and the bits above
+    fall off the integer."""
+    if shifted not in _LLVM:
+        return None
+    real, word, bits, _ = _LLVM[shifted]
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        moved = builder.shl(builder.bitcast(args[0], word), ir.Constant(word, bits))
+        return builder.bitcast(moved, real)
+
+    return shifted(shifted), codegen
+
+
+def _build(
+    dtype: type,
+    ln2: tuple[float, float],
+    scale: int,
+    x_min: float,
+    exp_poly: tuple[float, ...],
+    tanh_series: tuple[float, ...],
+) -> SimpleNamespace:
+    """The namespace of one precision: ``dtype`` (np.float32 or np.float64); ln2_hi, ln 2 to few enough bits
+    that k * ln2_hi is exact, and ln2_lo, the rest (``ln2``: the pair, from ln 2 to more digits than float64's);
+    e^x = (hi + lo) 2^(k + scale) 2^-scale; below ``x_min`` every product with e^x rounds
+    to 0; ``exp_poly``, (e^r - 1 - r) / r^2 on |r| <= ln2/2, lowest degree first; ``tanh_series``, the Taylor
+    coefficients of (tanh x / x - 1) / x^2 in x^2, for |x| < 0.1."""
+    c = dtype
+    one, two = c(1.0), c(2.0)
+    inv_ln2, ln2_hi, ln2_lo, lowest = c(1.0 / math.log(2.0)), c(ln2[0]), c(ln2[1]), c(x_min)
+    mantissa = np.finfo(dtype).nmant
+    shift = c(1.5 * 2.0**mantissa)  # adding it rounds to an integer, which then sits in the low bits
+    bias = c(scale + np.finfo(dtype).maxexp - 1)  # shifted + bias: k + scale + the exponent bias
+    poly = tuple(c(v) for v in exp_poly)
+
+    horner_lines = [f"    p = fma(p, r, poly[{j}])" for j in range(len(poly) - 2, -1, -1)]
+    scope = {"fma": fma, "poly": poly, "select": select}
+    exec("def _poly(r):\n    p = poly[-1]\n" + "\n".join(horner_lines) + "\n    return p\n", scope)
+    exp_poly_at = helper(scope["_poly"])
+
+    @helper
+    def exp_parts(x):  # type: ignore[no-untyped-def]
+        xc = select(x < lowest, lowest, x)
+        shifted = fma(xc, inv_ln2, shift)
+        k = shifted - shift
+        rh = fma(-k, ln2_hi, xc)  # exact
+        rl = -(k * ln2_lo)
+        r = rh + rl
+        h = one + rh
+        t = (rh - (h - one)) + fma(r * r, exp_poly_at(r), rl)  # the error of 1 + rh, and the rest of e^r - 1
+        hi = h + t
+        return hi, (h - hi) + t, _power_of_two(shifted + bias)
+
+    @helper
+    def div_pair(nh, nl, dh, dl):  # type: ignore[no-untyped-def]
+        r = one / dh
+        q = nh * r
+        return q + ((fma(-q, dh, nh) + nl) - q * dl) * r
+
+    @helper
+    def one_plus(th, tl):  # type: ignore[no-untyped-def]
+        u = one + th
+        return u, ((one - u) + th) + tl
+
+    @helper
+    def square(u, d):  # type: ignore[no-untyped-def]
+        p = u * u
+        return p, fma(u, u, -p) + two * u * d
+
+    @helper
+    def two_sum(a, b):  # type: ignore[no-untyped-def]
+        s = a + b
+        bb = s - a
+        return s, (a - (s - bb)) + (b - bb)
+
+    @helper
+    def product(a, bh, bl):  # type: ignore[no-untyped-def]
+        p = a * bh
+        return p, fma(a, bh, -p) + a * bl
+
+    @njit(inline="always")
+    def narrow(x):  # type: ignore[no-untyped-def]
+        return c(x)
+
+    exp_parts.__doc__ = f"""(hi, lo, big) with e^x = (hi + lo) big TINY for x <= 0: hi in [0.7, 1.42], |lo| below half
+        its ulp, big = 2^(k + {scale}) and TINY = 2^-{scale}. x = k ln 2 + r, |r| <= ln2/2, e^r = (1 + rh) + (the
+        rest), the first sum carried exactly: the pair errs by about 2^-2.5 ulp (the roundings of r and r^2; for
+        k = 0, r is exact and (hi - 1) + lo is e^x - 1 as accurately). big is normal for every x >= {x_min} (lower x
+        are clamped; NaN passes), so (q big) TINY rounds once for q near 1, also to a subnormal."""
+    div_pair.__doc__ = """(nh + nl) / (dh + dl) (|nl| << |nh|, |dl| << |dh|, dh normal): q = nh / dh by one division
+        (its reciprocal), corrected by the exact residual nh - q dh (an fma): the result rounds about once."""
+    one_plus.__doc__ = """1 + (th + tl) as (u, d), u + d exact to the low part, for 0 <= th <= 1."""
+    square.__doc__ = """(u + d)^2 as (p, pe)."""
+    two_sum.__doc__ = """(s, e) with a + b = s + e exactly."""
+    product.__doc__ = """a (bh + bl) as (p, pe)."""
+    narrow.__doc__ = f"""A float64 holding a {np.dtype(dtype).name} (the kernels widen their inputs), as that: exact."""
+    return SimpleNamespace(
+        dtype=dtype,
+        exp_parts=exp_parts,
+        div_pair=div_pair,
+        one_plus=one_plus,
+        square=square,
+        two_sum=two_sum,
+        product=product,
+        narrow=narrow,
+        select=select,
+        TINY=c(2.0**-scale),
+        ONE=one,
+        ZERO=c(0.0),
+        FOUR=c(4.0),
+        X_MIN=lowest,
+        X_CAP=c(50.0),  # silu(x) rounds to x and silu'(x) to 1 beyond, in either precision
+        TANH_CUT=c(0.1),
+        TANH=tuple(c(v) for v in tanh_series),
+        EXP_POLY=exp_poly,
+    )
+
+
+#: (tanh x / x - 1) / x^2 as a series in x^2, for |x| < 0.1: to x^6 the remainder is below 2^-32, to x^14 2^-59.
+_TANH_SERIES = (-1 / 3, 2 / 15, -17 / 315, 62 / 2835, -1382 / 155925, 21844 / 6081075, -929569 / 638512875)
+
+#: float32: ln 2 to 16 bits (k * it exact for the |k| <= 174 that occur); 2^-64 keeps big normal down to e^-120
+#: (120 e^-120 < 2^-150); a degree-5 polynomial (the float32 roundings of its interpolant at the 6 Chebyshev nodes of
+#: |r| <= 1.001 ln2/2, within 2^-30 of e^r; ``tests/test_pairs.py`` recomputes them).
+SINGLE = _build(
+    np.float32,
+    ln2=(0.693145751953125, 1.4286068203094173e-06),
+    scale=64,
+    x_min=-120.0,
+    exp_poly=(0.5, 0.1666666716337204, 0.041666463017463684, 0.00833331048488617, 0.0013933731243014336,
+              0.000198910798644647),  # fmt: skip
+    tanh_series=_TANH_SERIES[:3],
+)
+
+#: float64: ln 2 to 32 bits (|k| <= 1097); 2^-128 keeps big normal down to e^-760 (760 e^-760 < 2^-1075); degree
+#: 11 (the interpolant at the 12 Chebyshev nodes of |r| <= 1.0005 ln2/2, within 2^-60 of e^r).
+DOUBLE = _build(
+    np.float64,
+    ln2=(0.6931471803691238, 1.9082149292705877e-10),
+    scale=128,
+    x_min=-760.0,
+    exp_poly=(0.5, 0.16666666666666666, 0.04166666666666668, 0.008333333333333333, 0.0013888888888879043,
+              0.0001984126984126328, 2.4801587336526005e-05, 2.7557319247274564e-06, 2.755726318947621e-07,
+              2.5052071034565116e-08, 2.0918170876658783e-09, 1.608665004457821e-10),  # fmt: skip
+    tanh_series=_TANH_SERIES,
+)
+
+
+def for_results(lean: bool) -> Any:
+    """The namespace for float32 results (``lean``, as actgrad._math.lean says of a formula namespace) or float64."""
+    return SINGLE if lean else DOUBLE
