@@ -32,7 +32,11 @@ from ._exp import select
 #: no contraction (the error-free sums below must round as written; the products that need one rounding say fma).
 helper = njit(forceinline=True, error_model="numpy")
 
-_LLVM = {types.float32: (ir.FloatType(), ir.IntType(32), 23, "f32"), types.float64: (ir.DoubleType(), ir.IntType(64), 52, "f64")}
+_NEAR = 1000.0  # see exact_product
+_LLVM = {
+    types.float32: (ir.FloatType(), ir.IntType(32), 23, "f32"),
+    types.float64: (ir.DoubleType(), ir.IntType(64), 52, "f64"),
+}
 
 
 @intrinsic
@@ -63,6 +67,14 @@ def _power_of_two(typingctx, shifted):  # type: ignore[no-untyped-def]
         return builder.bitcast(moved, real)
 
     return shifted(shifted), codegen
+
+
+@helper
+def exact_product(x, b):  # type: ignore[no-untyped-def]
+    """(zh, zl) with x b = zh + zl exactly, for float64 x and b; zl is 0 where |x b| >= 1000 (there e^-|x b| is 0 or 1
+    to every digit, and e^-zl = 1 - zl needs |zl| << 1; an overflowing product's residual would be NaN)."""
+    zh = x * b
+    return zh, select(abs(zh) < _NEAR, fma(x, b, -zh), 0.0)
 
 
 def _build(
@@ -180,8 +192,14 @@ SINGLE = _build(
     ln2=(0.693145751953125, 1.4286068203094173e-06),
     scale=64,
     x_min=-120.0,
-    exp_poly=(0.5, 0.1666666716337204, 0.041666463017463684, 0.00833331048488617, 0.0013933731243014336,
-              0.000198910798644647),  # fmt: skip
+    exp_poly=(
+        0.5,
+        0.1666666716337204,
+        0.041666463017463684,
+        0.00833331048488617,
+        0.0013933731243014336,
+        0.000198910798644647,
+    ),
     tanh_series=_TANH_SERIES[:3],
 )
 
@@ -192,9 +210,20 @@ DOUBLE = _build(
     ln2=(0.6931471803691238, 1.9082149292705877e-10),
     scale=128,
     x_min=-760.0,
-    exp_poly=(0.5, 0.16666666666666666, 0.04166666666666668, 0.008333333333333333, 0.0013888888888879043,
-              0.0001984126984126328, 2.4801587336526005e-05, 2.7557319247274564e-06, 2.755726318947621e-07,
-              2.5052071034565116e-08, 2.0918170876658783e-09, 1.608665004457821e-10),  # fmt: skip
+    exp_poly=(
+        0.5,
+        0.16666666666666666,
+        0.04166666666666668,
+        0.008333333333333333,
+        0.0013888888888879043,
+        0.0001984126984126328,
+        2.4801587336526005e-05,
+        2.7557319247274564e-06,
+        2.755726318947621e-07,
+        2.5052071034565116e-08,
+        2.0918170876658783e-09,
+        1.608665004457821e-10,
+    ),
     tanh_series=_TANH_SERIES,
 )
 

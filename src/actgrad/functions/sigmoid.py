@@ -519,20 +519,37 @@ def _terms_pair(p: SimpleNamespace) -> Any:
     return _pairs.helper(terms)
 
 
-def _sigmoid_pair(p: SimpleNamespace, order: int) -> Any:
-    """sigma(x) = 1 / (1 + t) (x >= 0) or t / (1 + t), and sigma'(x) = t / (1 + t)^2, t = e^-|x|."""
-    terms, narrow, div_pair, square, where = _terms_pair(p), p.narrow, p.div_pair, p.square, p.select
+def _sigma_pair(p: SimpleNamespace, order: int, low: bool) -> Any:
+    """``(zh, zl) -> sigma(z)`` (order 0) or sigma'(z) = t / (1 + t)^2 (order 1) for z = zh + zl (|zl| below half an
+    ulp of zh; ``low``: zl is not always 0), t = e^-|z|: sigma(z) = 1 / (1 + t) for z >= 0, else t / (1 + t)."""
+    exp_parts, one_plus, div_pair, square, where = p.exp_parts, p.one_plus, p.div_pair, p.square, p.select
     one, zero, tiny = p.ONE, p.ZERO, p.TINY
 
-    def f(x):  # type: ignore[no-untyped-def]
-        v = narrow(x)
-        th, tl, big, u, d = terms(abs(v))
+    def sig(zh, zl):  # type: ignore[no-untyped-def]
+        pos = zh >= zero
+        th, tl, big = exp_parts(-abs(zh))
+        if low:  # e^-(|zh| + |z| - |zh|) = e^-|zh| (1 - (|z| - |zh|))
+            tl = tl - th * where(pos, zl, -zl)
+        s = big * tiny
+        u, d = one_plus(th * s, tl * s)
         if order == 0:
-            pos = v >= zero
             q = div_pair(where(pos, one, th), where(pos, zero, tl), u, d)
             return where(pos, q, (q * big) * tiny)
         pp, pe = square(u, d)
         return (div_pair(th, tl, pp, pe) * big) * tiny
+
+    return _pairs.helper(sig)
+
+
+def _sigmoid_pair(p: SimpleNamespace, order: int, sign: float = 1.0) -> Any:
+    """sigma(x) and sigma'(x) (``sign`` -1: sigma(-x), log_sigmoid's f', and -sigma'(x), its f'')."""
+    sig, narrow, zero = _sigma_pair(p, order, low=False), p.narrow, p.ZERO
+    flip = sign < 0 and order == 0
+
+    def f(x):  # type: ignore[no-untyped-def]
+        v = narrow(x)
+        y = sig(-v if flip else v, zero)
+        return -y if sign < 0 and order == 1 else y
 
     return f
 
@@ -777,7 +794,20 @@ def _softplus(m: Any) -> Any:
     return f
 
 
+def _softplus_grad_pair() -> Any:
+    """softplus'(x) = sigma(beta x) for float64 results, beta x carried as an exact pair."""
+    sig, product = _sigma_pair(_pairs.DOUBLE, 0, low=True), _pairs.exact_product
+
+    def f(x, beta):  # type: ignore[no-untyped-def]
+        zh, zl = product(x, beta)
+        return sig(zh, zl)
+
+    return f
+
+
 def _softplus_grad(m: Any) -> Any:
+    if _math.compiled(m) and not _math.lean(m):  # float32: beta x in float64, converted twice, costs what it saves
+        return _softplus_grad_pair()
     k = _kit(m)
     terms, sigma, z_of = k.terms, k.sigma, _softplus_z(m, k)
 
@@ -878,6 +908,8 @@ def _log_sigmoid(m: Any) -> Any:
 
 
 def _log_sigmoid_grad(m: Any) -> Any:
+    if _math.compiled(m):
+        return _sigmoid_pair(_pairs.for_results(_math.lean(m)), 0, sign=-1.0)
     k = _kit(m)
     terms, sigma = k.terms, k.sigma
 
@@ -890,6 +922,8 @@ def _log_sigmoid_grad(m: Any) -> Any:
 
 
 def _log_sigmoid_grad2(m: Any) -> Any:
+    if _math.compiled(m):
+        return _sigmoid_pair(_pairs.for_results(_math.lean(m)), 1, sign=-1.0)
     k = _kit(m)
     terms, dsig = k.terms, k.dsig
 
