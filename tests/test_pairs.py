@@ -1,5 +1,5 @@
-"""``actgrad._pairs`` (pair arithmetic in the result's precision) and the kernels built on it (sigmoid, tanh, silu: f
-and f', float32 and float64).
+"""``actgrad._pairs`` (pair arithmetic in the result's precision) and the kernels built on it (sigmoid, tanh, silu, elu,
+selu, celu: f and f', float32 and float64; parameters at their defaults).
 
 The float32 kernels are compared with the float64 kernels on the same float32 inputs: those are checked against
 mpmath below and in ``tests/test_reference.py`` (within 0.75 ulp of float64, 2^29 times finer than float32's ulp),
@@ -24,10 +24,13 @@ from actgrad import _pairs
 #: (silu' at -91.9, a subnormal result: rounded twice), 0.78 for normal results (tanh at 0.1255, where 1 - e^-2x
 #: amplifies e^x's error); the family's budget is 2 (f and f').
 MAX_ULP = 0.85
+#: SELU's lambda x in float32's lowest normal binade, where lambda's low part times x underflows: up to 1 ulp.
+BAR = {("selu", 0): 1.0}
 #: Near a zero of the function (silu' at -1.278...), the error rule's unit is ulp(1) within 0.05 of it.
 ROOTS = {("silu", 1): -1.2784645427610737}
-CASES = [(name, order) for name in ("sigmoid", "tanh", "silu") for order in (0, 1)]
+CASES = [(name, order) for name in ("sigmoid", "tanh", "silu", "elu", "selu", "celu") for order in (0, 1)]
 _F32_MIN_NORMAL = 2.0**-126
+_F32_OVERFLOW = 2.0**128 * (1 - 2.0**-25)  # float32's largest finite value plus half its ulp
 
 
 @njit(parallel=True, error_model="numpy")
@@ -40,6 +43,8 @@ def _errors(y32: np.ndarray, y64: np.ndarray, x: np.ndarray, root: float) -> tup
     for b in prange(blocks):
         for i in range(b * per, min(x.size, (b + 1) * per)):
             t, g = y64[i], np.float64(y32[i])
+            if abs(t) >= _F32_OVERFLOW:  # rounds to +-inf in float32
+                t = math.copysign(math.inf, t)
             if t != t or g != g or math.isinf(t) or math.isinf(g):
                 err = 0.0 if (t != t and g != g) or t == g else math.inf
             else:
@@ -73,7 +78,7 @@ def test_float32_kernels_on_a_stride_through_every_float32(name: str, order: int
         [_bit_patterns(0, 2**32 - 1, 1021), _bit_patterns(0, 2**16), _bit_patterns(2**31, 2**31 + 2**16)]
     )
     worst, at = _worst(name, order, x)
-    assert worst <= MAX_ULP, f"{name} order {order}: {worst} ulp at x = {at!r}"
+    assert worst <= BAR.get((name, order), MAX_ULP), f"{name} order {order}: {worst} ulp at x = {at!r}"
 
 
 @pytest.mark.slow
@@ -83,7 +88,7 @@ def test_float32_kernels_on_every_float32(name: str, order: int) -> None:
     chunk = 2**26
     results = [_worst(name, order, _bit_patterns(lo, lo + chunk)) for lo in range(0, 2**32, chunk)]
     worst, at = max(results)
-    assert worst <= MAX_ULP, f"{name} order {order}: {worst} ulp at x = {at!r}"
+    assert worst <= BAR.get((name, order), MAX_ULP), f"{name} order {order}: {worst} ulp at x = {at!r}"
 
 
 def test_signed_zeros_and_limits() -> None:
@@ -112,7 +117,16 @@ _MPMATH = {
     ("tanh", 1): lambda x: 1 / mpmath.cosh(x) ** 2,
     ("silu", 0): lambda x: x / (1 + mpmath.exp(-x)),
     ("silu", 1): lambda x: (1 + mpmath.exp(-x) * (1 + x)) / (1 + mpmath.exp(-x)) ** 2,
+    ("elu", 0): lambda x: x if x > 0 else mpmath.expm1(x),
+    ("elu", 1): lambda x: 1 if x > 0 else mpmath.exp(x),
+    ("selu", 0): lambda x: mpmath.mpf(_SELU_SCALE) * (x if x > 0 else mpmath.mpf(_SELU_ALPHA) * mpmath.expm1(x)),
+    ("selu", 1): lambda x: mpmath.mpf(_SELU_SCALE) * (1 if x > 0 else mpmath.mpf(_SELU_ALPHA) * mpmath.exp(x)),
+    ("celu", 0): lambda x: x if x > 0 else mpmath.expm1(x),  # alpha = 1, the default
+    ("celu", 1): lambda x: 1 if x > 0 else mpmath.exp(x),
 }
+#: PyTorch's SELU constants, to their published digits (read at the working precision).
+_SELU_SCALE = "1.0507009873554804934193349852946"
+_SELU_ALPHA = "1.6732632423543772848170429916717"
 #: The float64 bar: the largest error measured on 27,000 points (5 regimes, as below, other seeds) is 0.73 ulp.
 MAX_ULP_64 = 0.8
 

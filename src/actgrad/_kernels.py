@@ -4,7 +4,8 @@ Each :class:`~actgrad._registry.Formula` compiles to a scalar function (formula 
 once to the input's type); three loop templates (unary, fused backward, fused value-and-grad) wrap scalar functions
 into a serial kernel, and a parallel kernel runs that over blocks of the arrays. Formulas compile against
 :mod:`actgrad._math` for float64 results and against :mod:`actgrad._lean` (plain float64 arithmetic, without
-double-double corrections) for float32 results. Nothing compiles at import: a kernel is built on first use, numba
+double-double corrections) for float32 results; a formula may instead compute in its result's own precision
+(:mod:`actgrad._pairs`, as sigmoid's do). Nothing compiles at import: a kernel is built on first use, numba
 specializes it per dtype and layout, and the machine code is cached on disk for the next process
 (:mod:`actgrad._cache`).
 

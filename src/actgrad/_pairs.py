@@ -147,6 +147,27 @@ def _build(
     def narrow(x):  # type: ignore[no-untyped-def]
         return c(x)
 
+    if dtype is np.float64:
+
+        @helper
+        def divide(x, b, inv):  # type: ignore[no-untyped-def]
+            th = x * inv
+            return th, fma(-th, b, x) * inv  # the residual x - th b is exact
+
+    else:
+
+        @helper
+        def divide(x, b, inv):  # type: ignore[no-untyped-def]
+            t = x * inv  # in float64: within 2^-52 of x / b
+            th = c(t)
+            return th, c(t - th)
+
+    @helper
+    def split(b):  # type: ignore[no-untyped-def]
+        h = c(b)
+        low = b - h  # exact in float64 (0 for float64 results)
+        return h, c(select(low - low == 0.0, low, 0.0))  # 0 where h overflowed float32 (b - inf)
+
     exp_parts.__doc__ = f"""(hi, lo, big) with e^x = (hi + lo) big TINY for x <= 0: hi in [0.7, 1.42], |lo| below half
         its ulp, big = 2^(k + {scale}) and TINY = 2^-{scale}. x = k ln 2 + r, |r| <= ln2/2, e^r = (1 + rh) + (the
         rest), the first sum carried exactly: the pair errs by about 2^-2.5 ulp (the roundings of r and r^2; for
@@ -158,6 +179,9 @@ def _build(
     square.__doc__ = """(u + d)^2 as (p, pe)."""
     two_sum.__doc__ = """(s, e) with a + b = s + e exactly."""
     product.__doc__ = """a (bh + bl) as (p, pe)."""
+    divide.__doc__ = f"""(th, tl): x / b for float64 x and b (inv = 1 / b, hoisted), as the sum of two
+        {np.dtype(dtype).name}s."""
+    split.__doc__ = f"""(bh, bl): a float64 (a parameter) as the sum of two {np.dtype(dtype).name}s, bh its rounding."""
     narrow.__doc__ = f"""A float64 holding a {np.dtype(dtype).name} (the kernels widen their inputs), as that: exact."""
     return SimpleNamespace(
         dtype=dtype,
@@ -168,6 +192,8 @@ def _build(
         two_sum=two_sum,
         product=product,
         narrow=narrow,
+        split=split,
+        divide=divide,
         select=select,
         TINY=c(2.0**-scale),
         ONE=one,

@@ -15,6 +15,8 @@ Accuracy (see ``design.md``): formulas are evaluated in float64 with a little do
   instead of being multiplied up from a rounded subnormal exponential;
 - CELU's t = x/alpha is compensated: r = (x - alpha t)/alpha exactly from ``two_prod``, and e^(t + r) =
   e^t (1 + r) -- the rounded t alone would amplify its error by |t| (up to ~745) in e^t;
+- ELU's and SELU's NumPy kernels of f, f' and f'' compute in their result's own precision instead (``actgrad._pairs``;
+  section "pair arithmetic" below), where |alpha| is moderate;
 - CELU's derivative with respect to alpha, expm1(t) - t e^t, cancels for small |t|: it is -t^2 S(t) there, S a
   series summed in double-double at low order.
 """
@@ -26,9 +28,10 @@ import math
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 from numba import njit
 
-from .. import _math
+from .. import _math, _pairs
 from .._activation import activation
 from .._registry import Formula, Kink, Param, Spec
 
@@ -364,6 +367,68 @@ def _kit(m: Any) -> SimpleNamespace:
     return _kit_scalar(m) if _math.compiled(m) else _build_kit(m)
 
 
+# --- pair arithmetic --------------------------------------------------------------------------------------------
+# ELU's and SELU's f, f' and f'' compute in their result's precision with actgrad._pairs (as sigmoid's do): e^x as a
+# pair times a power of two applied last, so that alpha e^x rounds once, also where it is subnormal. alpha e^x goes
+# through the kit where |alpha| is outside _PAIR_ALPHA (the pair's range ends at e^-760, float32's at e^-120, and
+# alpha times it must round to 0 there; below, alpha e^x times the scale would not be normal): the test is the
+# parameter's, and LLVM takes it out of the loop (two loops, one per outcome).
+_PAIR_ALPHA = (2.0**-14, 2.0**16)
+
+
+def _expm1_pair(p: SimpleNamespace) -> Any:
+    """For x <= 0 of p's precision: (nh, nl), e^x - 1 as a normalized pair: (hi - 1) + lo is exact for |x| < ln2/2
+    (where the pair's reduced argument is x itself), and e^x - 1 <= -0.29 beyond (1 - e^x cancels by at most 3.4
+    bits there)."""
+    exp_parts, one, tiny = p.exp_parts, p.ONE, p.TINY
+
+    def em1(x):  # type: ignore[no-untyped-def]
+        hi, lo, big = exp_parts(x)
+        s = big * tiny
+        e = hi * s
+        nh = e - one
+        nl = (e - (nh + one)) + lo * s
+        h = nh + nl  # normalized: for tiny x, hi - 1 is a multiple of hi's ulp and lo as large as it
+        return h, (nh - h) + nl
+
+    return _pairs.helper(em1)
+
+
+def _constant_pair(p: SimpleNamespace, pair: tuple[float, float]) -> tuple[Any, Any]:
+    """A double-double constant as a pair of p's precision."""
+    hi = p.dtype(pair[0])
+    return hi, p.dtype((pair[0] - float(hi)) + pair[1])
+
+
+def _scaled_expm1_pair(p: SimpleNamespace, linear: tuple[float, float] | None) -> Any:
+    """``(x, kh, kl) -> f``: x times the double-double ``linear`` for x > 0 (x itself if None), (kh + kl) (e^x - 1)
+    for x <= 0, and x times the sign of kh at +-0 (the sign of the function beside it)."""
+    em1, narrow, where, fma = _expm1_pair(p), p.narrow, p.select, _pairs.fma
+    zero, one, scaled, largest = p.ZERO, p.ONE, linear is not None, p.dtype(np.finfo(p.dtype).max)
+    lh, ll = _constant_pair(p, linear or (1.0, 0.0))
+
+    def f(x, kh, kl):  # type: ignore[no-untyped-def]
+        v = narrow(x)
+        nh, nl = em1(where(v < zero, v, zero))
+        neg = fma(kh, nh, fma(kl, nh, kh * nl))
+        pos = fma(lh, v, ll * where(v < largest, v, largest)) if scaled else v  # (inf: ll may be negative)
+        return where(v == zero, v * where(kh < zero, -one, one), where(v > zero, pos, neg))
+
+    return _pairs.helper(f)
+
+
+def _scaled_exp_pair(p: SimpleNamespace) -> Any:
+    """``(x, kh, kl) -> (kh + kl) e^x`` for x <= 0 (x > 0 is taken as 0: the caller selects), rounded once; for
+    2^-14 <= |kh| <= 2^16."""
+    exp_parts, where, fma, zero, tiny = p.exp_parts, p.select, _pairs.fma, p.ZERO, p.TINY
+
+    def f(v, kh, kl):  # type: ignore[no-untyped-def]
+        hi, lo, big = exp_parts(where(v < zero, v, zero))
+        return (fma(kh, hi, fma(kl, hi, kh * lo)) * big) * tiny
+
+    return _pairs.helper(f)
+
+
 # --- ELU --------------------------------------------------------------------------------------------------------
 
 
@@ -376,7 +441,19 @@ def _elu(m: Any) -> Any:
         # (-0 + 0 in the sum would lose it)
         return m.where(x == 0, alpha * x, m.where(x > 0, x, scaled_expm1(clamp_neg(x), alpha, 0.0)))
 
-    return f
+    if not _math.compiled(m):
+        return f
+    p = _pairs.for_results(_math.lean(m))
+    scaled_expm1_pair, split, narrow, kit_f = _scaled_expm1_pair(p, None), p.split, p.narrow, m.helper(f)
+    low, high = _PAIR_ALPHA
+
+    def f_pair(x, alpha):  # type: ignore[no-untyped-def]
+        if low <= abs(alpha) <= high:  # see _PAIR_ALPHA
+            ah, al = split(alpha)
+            return scaled_expm1_pair(x, ah, al)
+        return narrow(kit_f(x, alpha))
+
+    return f_pair
 
 
 def _elu_grad(m: Any, above: float) -> Any:
@@ -385,7 +462,28 @@ def _elu_grad(m: Any, above: float) -> Any:
     def f(x, alpha):  # type: ignore[no-untyped-def]
         return m.where(x > 0, above, alpha_exp(x, alpha))
 
-    return f
+    if not _math.compiled(m):
+        return f
+    p = _pairs.for_results(_math.lean(m))
+    scaled_exp, split, narrow, where, zero, top = (
+        _scaled_exp_pair(p),
+        p.split,
+        p.narrow,
+        p.select,
+        p.ZERO,
+        p.dtype(above),
+    )
+    low, high = _PAIR_ALPHA
+    kit_f = m.helper(f)
+
+    def f_pair(x, alpha):  # type: ignore[no-untyped-def]
+        if low <= abs(alpha) <= high:  # see _PAIR_ALPHA
+            v = narrow(x)
+            ah, al = split(alpha)
+            return where(v > zero, top, scaled_exp(v, ah, al))
+        return narrow(kit_f(x, alpha))
+
+    return f_pair
 
 
 def _elu_dalpha(m: Any) -> Any:
@@ -436,6 +534,14 @@ elu = activation(
 
 
 def _selu(m: Any) -> Any:
+    if _math.compiled(m):
+        p = _pairs.for_results(_math.lean(m))
+        scaled_expm1, (sah, sal) = _scaled_expm1_pair(p, _SELU_SCALE_DD), _constant_pair(p, _SELU_SA_DD)
+
+        def f_pair(x):  # type: ignore[no-untyped-def]
+            return scaled_expm1(x, sah, sal)
+
+        return f_pair
     k = _kit(m)
     clamp_neg, scaled_expm1 = k.clamp_neg, k.scaled_expm1
     s_hi, s_lo = k.selu_scale
@@ -449,6 +555,16 @@ def _selu(m: Any) -> Any:
 
 
 def _selu_grad(m: Any, above: float) -> Any:
+    if _math.compiled(m):
+        p = _pairs.for_results(_math.lean(m))
+        scaled_exp, (sah, sal), narrow, where = _scaled_exp_pair(p), _constant_pair(p, _SELU_SA_DD), p.narrow, p.select
+        zero, top = p.ZERO, p.dtype(above)
+
+        def f_pair(x):  # type: ignore[no-untyped-def]
+            v = narrow(x)
+            return where(v > zero, top, scaled_exp(v, sah, sal))
+
+        return f_pair
     k = _kit(m)
     clamp_neg, scaled_exp = k.clamp_neg, k.scaled_exp
     sa_hi, sa_lo = k.selu_sa
@@ -499,7 +615,7 @@ def _celu(m: Any) -> Any:
             t = celu_t(x, alpha)[0]
             return m.where((x > 0) | (m.abs(t) < 2.0**-30), x, alpha * m.expm1(t))
 
-        return f_lean
+        return _celu_pair(m, 0, f_lean)
 
     def f(x, alpha):  # type: ignore[no-untyped-def]
         t, r, rem = celu_t(x, alpha)
@@ -519,7 +635,7 @@ def _celu(m: Any) -> Any:
         neg = m.where(t < 600.0, neg, a * m.where(t < 709.0, et + et * r, et))
         return m.where((x > 0) | (m.abs(t) <= 1e-150), x, neg * back)
 
-    return f
+    return _celu_pair(m, 0, f) if _math.compiled(m) else f
 
 
 def _celu_grad(m: Any, order: int) -> Any:
@@ -534,6 +650,33 @@ def _celu_grad(m: Any, order: int) -> Any:
             inv, back = reciprocal(alpha)
             return m.where(x > 0, 0.0, exp_t(t, r, inv) * back)
         return m.where(x > 0, 0.0, exp_t(t, r, 1.0) / alpha)
+
+    return _celu_pair(m, 1, f) if _math.compiled(m) and order == 1 else f
+
+
+def _celu_pair(m: Any, order: int, kit_f: Any) -> Any:
+    """CELU's f (order 0) or f' (order 1) in pair arithmetic for 2^-14 <= alpha <= 2^16 (``kit_f`` elsewhere): t =
+    x / alpha as a pair (t <= 0), alpha expm1(t) and e^t to first order in t's low part."""
+    p = _pairs.for_results(_math.lean(m))
+    exp_parts, em1, divide, split = p.exp_parts, _expm1_pair(p), p.divide, p.split
+    narrow, where, fma = p.narrow, p.select, _pairs.fma
+    zero, one, tiny, kit_f = p.ZERO, p.ONE, p.TINY, m.helper(kit_f)
+    low, high = _PAIR_ALPHA
+
+    def f(x, alpha):  # type: ignore[no-untyped-def]
+        if not low <= alpha <= high:  # see _PAIR_ALPHA (the test is the parameter's: LLVM takes it out of the loop)
+            return narrow(kit_f(x, alpha))
+        v = narrow(x)
+        th, tl = divide(min(x, 0.0), alpha, 1.0 / alpha)
+        tl = where(th > -1000.0, tl, zero)  # beyond, e^t is 0 and tl may be huge
+        if order == 1:
+            hi, lo, big = exp_parts(th)
+            return where(v > zero, one, ((hi + fma(hi, tl, lo)) * big) * tiny)
+        nh, nl = em1(th)
+        ah, al = split(alpha)
+        nl = nl + fma(nh, tl, tl)  # expm1(t + tl) = expm1(t) + e^t tl, e^t = 1 + expm1(t)
+        neg = fma(ah, nh, fma(al, nh, ah * nl))
+        return where(v == zero, v, where(v > zero, v, neg))  # +-0: x itself, the sign of the function beside it
 
     return f
 

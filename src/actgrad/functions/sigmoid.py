@@ -17,6 +17,10 @@ and subnormals included. The devices, shared through ``_build_kit``:
   about the zero is used instead (coefficients from mpmath at 400 bits: r = findroot(f^(k), r0),
   taylor(f^(k), r, n), n where the remainder is below 2^-60 over the window).
 
+The NumPy kernels of sigmoid, tanh and silu (f and f'), log_sigmoid's f' and f'' and float64 softplus' f' use
+formulas of their own, written once for float32 and float64 in pair arithmetic of the result's precision
+(``actgrad._pairs``: section "pair arithmetic" below), faster and as accurate.
+
 On the array-API path the same formulas run in the array's library; there the helpers guard against XLA's rewrites
 under ``jax.jit`` (see ``keep``) and use float32's constants where JAX computes in float32.
 """
