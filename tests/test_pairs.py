@@ -1,5 +1,5 @@
 """``actgrad._pairs`` (pair arithmetic in the result's precision) and the kernels built on it (sigmoid, tanh, silu, elu,
-selu, celu: f and f', float32 and float64; parameters at their defaults).
+selu, celu, log_sigmoid, softplus: f and f', float32 and float64; parameters at their defaults).
 
 The float32 kernels are compared with the float64 kernels on the same float32 inputs: those are checked against
 mpmath below and in ``tests/test_reference.py`` (within 0.75 ulp of float64, 2^29 times finer than float32's ulp),
@@ -8,6 +8,7 @@ default run. The helpers are checked against mpmath and exact rationals directly
 
 from __future__ import annotations
 
+import importlib
 import math
 import re
 from fractions import Fraction
@@ -28,7 +29,12 @@ MAX_ULP = 0.85
 BAR = {("selu", 0): 1.0}
 #: Near a zero of the function (silu' at -1.278...), the error rule's unit is ulp(1) within 0.05 of it.
 ROOTS = {("silu", 1): -1.2784645427610737}
-CASES = [(name, order) for name in ("sigmoid", "tanh", "silu", "elu", "selu", "celu") for order in (0, 1)]
+CASES = [(name, order) for name in ("sigmoid", "tanh", "silu", "elu", "selu", "celu") for order in (0, 1)] + [
+    ("log_sigmoid", 0),
+    ("log_sigmoid", 1),
+    ("softplus", 0),
+    ("softplus", 1),
+]
 _F32_MIN_NORMAL = 2.0**-126
 _F32_OVERFLOW = 2.0**128 * (1 - 2.0**-25)  # float32's largest finite value plus half its ulp
 
@@ -123,6 +129,10 @@ _MPMATH = {
     ("selu", 1): lambda x: mpmath.mpf(_SELU_SCALE) * (1 if x > 0 else mpmath.mpf(_SELU_ALPHA) * mpmath.exp(x)),
     ("celu", 0): lambda x: x if x > 0 else mpmath.expm1(x),  # alpha = 1, the default
     ("celu", 1): lambda x: 1 if x > 0 else mpmath.exp(x),
+    ("log_sigmoid", 0): lambda x: -mpmath.log1p(mpmath.exp(-x)),
+    ("log_sigmoid", 1): lambda x: 1 / (1 + mpmath.exp(x)),
+    ("softplus", 0): lambda x: mpmath.log1p(mpmath.exp(x)),  # beta = 1, the default
+    ("softplus", 1): lambda x: 1 / (1 + mpmath.exp(-x)),
 }
 #: PyTorch's SELU constants, to their published digits (read at the working precision).
 _SELU_SCALE = "1.0507009873554804934193349852946"
@@ -189,6 +199,25 @@ def test_exp_polynomial_is_the_chebyshev_interpolant(dtype: str, nodes: int, wid
         for t in (mpmath.mpf(v) for v in np.linspace(-float(a), float(a), 1001)):
             value = sum(mpmath.mpf(c) * t**j for j, c in enumerate(poly))
             assert abs((value * t**2 + t + 1) / mpmath.exp(t) - 1) < bound, t
+
+
+@pytest.mark.parametrize(("dtype", "nodes", "bound"), [("float32", 5, 2.0**-29), ("float64", 11, 2.0**-58)])
+def test_atanh_polynomial_is_the_chebyshev_interpolant(dtype: str, nodes: int, bound: float) -> None:
+    """(atanh(s) - s) / s^3 in y = s^2, interpolated at the Chebyshev nodes of [0, 1.0001/9] (s = t / (2 + t) <= 1/3),
+    recomputed at 200 bits and rounded to the precision; y times its error stays below ``bound`` (relative to s)."""
+    poly = importlib.import_module("actgrad.functions.sigmoid")._ATANH_POLY[dtype]  # the module, not the activation
+
+    def q(y: mpmath.mpf) -> mpmath.mpf:
+        return (mpmath.atanh(mpmath.sqrt(y)) - mpmath.sqrt(y)) / mpmath.sqrt(y) ** 3 if y else mpmath.mpf(1) / 3
+
+    with mpmath.workprec(200):
+        b = mpmath.mpf(1) / 9 * mpmath.mpf("1.0001")
+        at = [b / 2 + b / 2 * mpmath.cos(mpmath.pi * (k + mpmath.mpf(0.5)) / nodes) for k in range(nodes)]
+        vandermonde = mpmath.matrix([[t**j for j in range(nodes)] for t in at])
+        coefficients = mpmath.lu_solve(vandermonde, mpmath.matrix([q(t) for t in at]))
+        assert [float(getattr(np, dtype)(float(c))) for c in coefficients] == list(poly)
+        for y in (b * i / 1000 for i in range(1001)):
+            assert abs((sum(mpmath.mpf(c) * y**j for j, c in enumerate(poly)) - q(y)) * y) < bound, y
 
 
 @pytest.mark.parametrize(("dtype", "lowest", "bound"), [("float32", -120.0, 2.0**-26), ("float64", -760.0, 2.0**-54.5)])

@@ -32,6 +32,8 @@ import math
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
+
 from .. import _math, _pairs
 from .._activation import activation
 from .._registry import Formula, Kink, Param, Spec
@@ -613,6 +615,95 @@ def _silu_pair(p: SimpleNamespace, order: int) -> Any:
     return f
 
 
+#: (atanh(s) - s) / s^3 as a polynomial in y = s^2 on [0, 1/9] (s = t / (2 + t) <= 1/3), lowest degree first: the
+#: roundings of its interpolants at the Chebyshev nodes (11 for float64, 5 for float32), within 2^-58 and 2^-29 of
+#: atanh(s) (``tests/test_pairs.py`` recomputes them).
+_ATANH_POLY = {
+    "float64": (0.3333333333333333, 0.1999999999999976, 0.14285714285800133, 0.11111111099108056,
+                0.0909090994963398, 0.07692271958876583, 0.06667589830757856, 0.05867132589688297,
+                0.05422645516389906, 0.03745819730336633, 0.07815767353715612),
+    "float32": (0.3333333432674408, 0.19999852776527405, 0.14296182990074158, 0.10853230208158493,
+                0.11612460762262344),
+}  # fmt: skip
+#: Beyond |z| = this, log1p(e^-|z|) = e^-|z| to the precision (e^-|z| / 2 below half an ulp).
+_LOG1P_TAIL = {"float64": 40.0, "float32": 18.0}
+
+
+def _log1p_pair(p: SimpleNamespace) -> Any:
+    """``(th, tl, big) -> (lh, ll)``: log1p(t) for t = (th + tl) big TINY <= 1, as 2 atanh(s), s = t / (2 + t) a
+    pair (one corrected division) and atanh(s) = s + s^3 Q(s^2)."""
+    name = np.dtype(p.dtype).name
+    q_of, fma, one, two, tiny = (
+        _pair_horner(tuple(p.dtype(c) for c in _ATANH_POLY[name])),
+        _pairs.fma,
+        p.ONE,
+        p.dtype(2.0),
+        p.TINY,
+    )
+
+    def log1p(th, tl, big):  # type: ignore[no-untyped-def]
+        scale = big * tiny
+        t, t_low = th * scale, tl * scale
+        dh = two + t
+        dl = ((two - dh) + t) + t_low
+        r = one / dh
+        sh = t * r
+        sl = ((fma(-sh, dh, t) + t_low) - sh * dl) * r
+        y = sh * sh
+        return two * sh, two * (fma(sl, y, sl) + sh * y * q_of(y))  # atanh(sh + sl) = atanh(sh) + sl / (1 - y)
+
+    return _pairs.helper(log1p)
+
+
+def _log_sigmoid_pair(p: SimpleNamespace) -> Any:
+    """log_sigmoid(x) = min(x, 0) - log1p(t), t = e^-|x|; -t (scaled, rounded once) and x where log1p(t) = t is
+    below half an ulp of the result."""
+    exp_parts, log1p, two_sum, narrow, where = p.exp_parts, _log1p_pair(p), p.two_sum, p.narrow, p.select
+    zero, tiny, tail = p.ZERO, p.TINY, p.dtype(_LOG1P_TAIL[np.dtype(p.dtype).name])
+
+    def f(x):  # type: ignore[no-untyped-def]
+        v = narrow(x)
+        a = abs(v)
+        th, tl, big = exp_parts(-a)
+        lh, ll = log1p(th, tl, big)
+        h, e = two_sum(where(v < zero, v, zero), -lh)
+        return where(a > tail, where(v < zero, v, -(((th + tl) * big) * tiny)), h + (e - ll))
+
+    return f
+
+
+def _softplus_pair(kit_f: Any) -> Any:
+    """softplus(x) = max(x, 0) + log1p(t) / beta, t = e^-|beta x| (beta x an exact pair), for float64 results and
+    2^-14 <= beta <= 2^16 (``kit_f`` elsewhere: the test is the parameter's, taken out of the loop by LLVM)."""
+    p = _pairs.DOUBLE
+    exp_parts, log1p, two_sum, product, where, fma = (
+        p.exp_parts,
+        _log1p_pair(p),
+        p.two_sum,
+        _pairs.exact_product,
+        p.select,
+        _pairs.fma,
+    )
+    tiny, tail = p.TINY, _LOG1P_TAIL["float64"]
+
+    def f(x, beta):  # type: ignore[no-untyped-def]
+        if not 2.0**-14 <= beta <= 2.0**16:
+            return kit_f(x, beta)
+        zh, zl = product(x, beta)
+        th, tl, big = exp_parts(-abs(zh))
+        tl = tl - th * where(zh >= 0, zl, -zl)  # e^-|z| = e^-|zh| (1 - (|z| - |zh|))
+        far = abs(zh) > tail  # log1p(t) = t: t / beta, scaled back last (it may be subnormal)
+        lh, ll = log1p(th, tl, big)
+        nh, nl = where(far, th, lh), where(far, tl, ll)
+        inv = 1.0 / beta  # hoisted; the residual corrects its rounding
+        qh = nh * inv
+        ql = (fma(-qh, beta, nh) + nl) * inv
+        h, e = two_sum(where(x > 0, x, 0.0), qh)
+        return where(far, where(x > 0, x, ((qh + ql) * big) * tiny), h + (e + ql))
+
+    return f
+
+
 def _pair_horner(coeffs: tuple[Any, ...]) -> Any:
     """c0 + c1 y + c2 y^2 + ... for ``coeffs`` of one precision, unrolled."""
     lines = ["acc = coeffs[-1]", *(f"acc = fma(acc, y, coeffs[{j}])" for j in range(len(coeffs) - 2, -1, -1))]
@@ -795,7 +886,7 @@ def _softplus(m: Any) -> Any:
             body = m.where(lh > beta * _FLOAT_MAX, math.inf, body)
         return m.where(tail, m.where(x > 0, x, (qh + ql) * s), body)
 
-    return f
+    return _softplus_pair(m.helper(f)) if compiled and not _math.lean(m) else f
 
 
 def _softplus_grad_pair() -> Any:
@@ -895,6 +986,8 @@ softplus = activation(
 
 
 def _log_sigmoid(m: Any) -> Any:
+    if _math.compiled(m):
+        return _log_sigmoid_pair(_pairs.for_results(_math.lean(m)))
     k = _kit(m)
     cut = k.tail
     terms, two_sum, log1p_dd = k.terms, k.two_sum, k.log1p_dd
