@@ -90,7 +90,7 @@ def _build(
     that k * ln2_hi is exact, and ln2_lo, the rest (``ln2``: the pair, from ln 2 to more digits than float64's);
     e^x = (hi + lo) 2^(k + scale) 2^-scale; below ``x_min`` every product with e^x rounds
     to 0; ``exp_poly``, (e^r - 1 - r) / r^2 on |r| <= ln2/2, lowest degree first; ``tanh_series``, the Taylor
-    coefficients of (tanh x / x - 1) / x^2 in x^2, for |x| < 0.1."""
+    coefficients of (tanh x / x - 1) / x^2 in x^2, for |x| < 0.1 (empty: no series)."""
     c = dtype
     one, two = c(1.0), c(2.0)
     inv_ln2, ln2_hi, ln2_lo, lowest = c(1.0 / math.log(2.0)), c(ln2[0]), c(ln2[1]), c(x_min)
@@ -208,8 +208,9 @@ def _build(
     )
 
 
-#: (tanh x / x - 1) / x^2 as a series in x^2, for |x| < 0.1: to x^6 the remainder is below 2^-32, to x^14 2^-59.
-_TANH_SERIES = (-1 / 3, 2 / 15, -17 / 315, 62 / 2835, -1382 / 155925, 21844 / 6081075, -929569 / 638512875)
+#: (tanh x / x - 1) / x^2 as a series in x^2, for |x| < 0.1 (float32 only: see functions/sigmoid.py's _tanh_pair): to
+#: x^6 the remainder is below 2^-32.
+_TANH_SERIES = (-1 / 3, 2 / 15, -17 / 315)
 
 #: float32: ln 2 to 16 bits (k * it exact for the |k| <= 174 that occur); 2^-64 keeps big normal down to e^-120
 #: (120 e^-120 < 2^-150); a degree-5 polynomial (the float32 roundings of its interpolant at the 6 Chebyshev nodes of
@@ -227,7 +228,7 @@ SINGLE = _build(
         0.0013933731243014336,
         0.000198910798644647,
     ),
-    tanh_series=_TANH_SERIES[:3],
+    tanh_series=_TANH_SERIES,
 )
 
 #: float64: ln 2 to 32 bits (|k| <= 1097); 2^-128 keeps big normal down to e^-760 (760 e^-760 < 2^-1075); degree
@@ -251,7 +252,7 @@ DOUBLE = _build(
         2.0918170876658783e-09,
         1.608665004457821e-10,
     ),
-    tanh_series=_TANH_SERIES,
+    tanh_series=(),
 )
 
 

@@ -561,11 +561,12 @@ def _sigmoid_pair(p: SimpleNamespace, order: int, sign: float = 1.0) -> Any:
 
 
 def _tanh_pair(p: SimpleNamespace, order: int) -> Any:
-    """tanh x = sign(x) (1 - t) / (1 + t) and tanh' x = 4 t / (1 + t)^2, t = e^-2|x|; tanh x by its Taylor series
-    below |x| = 0.1 (1 - t is exact there, but t's error grows against it)."""
+    """tanh x = sign(x) (1 - t) / (1 + t) and tanh' x = 4 t / (1 + t)^2, t = e^-2|x|. For 2|x| < ln2/2 the pair's
+    reduced argument is -2|x| itself and 1 - t = -((hi - 1) + lo) keeps its relative accuracy, down to a relative
+    2^-2p (the pair's span): enough in float64; float32 takes tanh's Taylor series below |x| = 0.1 (p.TANH)."""
     terms, narrow, div_pair, square, where = _terms_pair(p), p.narrow, p.div_pair, p.square, p.select
     one, zero, cut, four_tiny = p.ONE, p.ZERO, p.TANH_CUT, p.FOUR * p.TINY
-    series = _pair_horner(p.TANH)
+    series = _pair_horner(p.TANH) if p.TANH else None
 
     def f(x):  # type: ignore[no-untyped-def]
         v = narrow(x)
@@ -574,10 +575,11 @@ def _tanh_pair(p: SimpleNamespace, order: int) -> Any:
         if order == 0:
             t = u - one  # exact; t = (u - 1) + d
             nh = one - t  # exact
-            far = div_pair(nh, ((one - nh) - t) - d, u, d)
-            y = v * v
-            near = v + v * (y * series(y))
-            return where(v == zero, v, where(a < cut, near, where(v < zero, -far, far)))  # see _ZERO
+            q = div_pair(nh, ((one - nh) - t) - d, u, d)
+            if series is not None:
+                y = v * v
+                q = where(a < cut, abs(v + v * (y * series(y))), q)
+            return where(v == zero, v, where(v < zero, -q, q))  # see _ZERO
         pp, pe = square(u, d)
         return (div_pair(th, tl, pp, pe) * big) * four_tiny
 
