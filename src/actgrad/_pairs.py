@@ -70,6 +70,30 @@ def _power_of_two(typingctx, shifted):  # type: ignore[no-untyped-def]
     return shifted(shifted), codegen
 
 
+def horner(coeffs: tuple[Any, ...]) -> Any:
+    """c0 + c1 y + c2 y^2 + ... for ``coeffs`` of one precision (lowest degree first), in fmas, unrolled: numba
+    compiles a loop over a tuple to an indexed switch."""
+    lines = "".join(f"    acc = fma(acc, y, coeffs[{j}])\n" for j in range(len(coeffs) - 2, -1, -1))
+    scope = {"fma": fma, "coeffs": coeffs}
+    exec(f"def series(y):\n    acc = coeffs[-1]\n{lines}    return acc\n", scope)
+    return helper(scope["series"])
+
+
+def moderate(pair_f: Any, kit_f: Any, p: SimpleNamespace, bounds: tuple[float, float], magnitude: bool) -> Any:
+    """``(x, b) -> pair_f(x, b)`` where the parameter b (its magnitude if ``magnitude``) lies within ``bounds``, else
+    ``kit_f(x, b)`` (a compiled float64 kernel formula) rounded to p's precision. The test is the parameter's, the
+    same for every element: LLVM takes it out of the loop (two loops, each as fast as its branch alone). ``pair_f``
+    is inlined by numba, so it compiles as the returned formula does."""
+    pair_f, narrow, (low, high) = njit(inline="always")(pair_f), p.narrow, bounds
+
+    def f(x, b):  # type: ignore[no-untyped-def]
+        if low <= (abs(b) if magnitude else b) <= high:
+            return pair_f(x, b)
+        return narrow(kit_f(x, b))
+
+    return f
+
+
 @helper
 def exact_product(x, b):  # type: ignore[no-untyped-def]
     """(zh, zl) with x b = zh + zl exactly, for float64 x and b; zl is 0 where |x b| >= 1000 (there e^-|x b| is 0 or 1
@@ -97,12 +121,7 @@ def _build(
     mantissa = np.finfo(dtype).nmant
     shift = c(1.5 * 2.0**mantissa)  # adding it rounds to an integer, which then sits in the low bits
     bias = c(scale + np.finfo(dtype).maxexp - 1)  # shifted + bias: k + scale + the exponent bias
-    poly = tuple(c(v) for v in exp_poly)
-
-    horner_lines = [f"    p = fma(p, r, poly[{j}])" for j in range(len(poly) - 2, -1, -1)]
-    scope = {"fma": fma, "poly": poly, "select": select}
-    exec("def _poly(r):\n    p = poly[-1]\n" + "\n".join(horner_lines) + "\n    return p\n", scope)
-    exp_poly_at = helper(scope["_poly"])
+    exp_poly_at = horner(tuple(c(v) for v in exp_poly))
 
     @helper
     def exp_parts(x):  # type: ignore[no-untyped-def]

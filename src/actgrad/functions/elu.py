@@ -371,8 +371,7 @@ def _kit(m: Any) -> SimpleNamespace:
 # ELU's and SELU's f, f' and f'' compute in their result's precision with actgrad._pairs (as sigmoid's do): e^x as a
 # pair times a power of two applied last, so that alpha e^x rounds once, also where it is subnormal. alpha e^x goes
 # through the kit where |alpha| is outside _PAIR_ALPHA (the pair's range ends at e^-760, float32's at e^-120, and
-# alpha times it must round to 0 there; below, alpha e^x times the scale would not be normal): the test is the
-# parameter's, and LLVM takes it out of the loop (two loops, one per outcome).
+# alpha times it must round to 0 there; below, alpha e^x times the scale would not be normal): _pairs.moderate.
 _PAIR_ALPHA = (2.0**-14, 2.0**16)
 
 
@@ -444,16 +443,13 @@ def _elu(m: Any) -> Any:
     if not _math.compiled(m):
         return f
     p = _pairs.for_results(_math.lean(m))
-    scaled_expm1_pair, split, narrow, kit_f = _scaled_expm1_pair(p, None), p.split, p.narrow, m.helper(f)
-    low, high = _PAIR_ALPHA
+    scaled_expm1_pair, split = _scaled_expm1_pair(p, None), p.split
 
     def f_pair(x, alpha):  # type: ignore[no-untyped-def]
-        if low <= abs(alpha) <= high:  # see _PAIR_ALPHA
-            ah, al = split(alpha)
-            return scaled_expm1_pair(x, ah, al)
-        return narrow(kit_f(x, alpha))
+        ah, al = split(alpha)
+        return scaled_expm1_pair(x, ah, al)
 
-    return f_pair
+    return _pairs.moderate(f_pair, m.helper(f), p, _PAIR_ALPHA, magnitude=True)
 
 
 def _elu_grad(m: Any, above: float) -> Any:
@@ -473,17 +469,13 @@ def _elu_grad(m: Any, above: float) -> Any:
         p.ZERO,
         p.dtype(above),
     )
-    low, high = _PAIR_ALPHA
-    kit_f = m.helper(f)
 
     def f_pair(x, alpha):  # type: ignore[no-untyped-def]
-        if low <= abs(alpha) <= high:  # see _PAIR_ALPHA
-            v = narrow(x)
-            ah, al = split(alpha)
-            return where(v > zero, top, scaled_exp(v, ah, al))
-        return narrow(kit_f(x, alpha))
+        v = narrow(x)
+        ah, al = split(alpha)
+        return where(v > zero, top, scaled_exp(v, ah, al))
 
-    return f_pair
+    return _pairs.moderate(f_pair, m.helper(f), p, _PAIR_ALPHA, magnitude=True)
 
 
 def _elu_dalpha(m: Any) -> Any:
@@ -660,12 +652,9 @@ def _celu_pair(m: Any, order: int, kit_f: Any) -> Any:
     p = _pairs.for_results(_math.lean(m))
     exp_parts, em1, divide, split = p.exp_parts, _expm1_pair(p), p.divide, p.split
     narrow, where, fma = p.narrow, p.select, _pairs.fma
-    zero, one, tiny, kit_f = p.ZERO, p.ONE, p.TINY, m.helper(kit_f)
-    low, high = _PAIR_ALPHA
+    zero, one, tiny = p.ZERO, p.ONE, p.TINY
 
     def f(x, alpha):  # type: ignore[no-untyped-def]
-        if not low <= alpha <= high:  # see _PAIR_ALPHA (the test is the parameter's: LLVM takes it out of the loop)
-            return narrow(kit_f(x, alpha))
         v = narrow(x)
         th, tl = divide(min(x, 0.0), alpha, 1.0 / alpha)
         tl = where(th > -1000.0, tl, zero)  # beyond, e^t is 0 and tl may be huge
@@ -678,7 +667,7 @@ def _celu_pair(m: Any, order: int, kit_f: Any) -> Any:
         neg = fma(ah, nh, fma(al, nh, ah * nl))
         return where(v == zero, v, where(v > zero, v, neg))  # +-0: x itself, the sign of the function beside it
 
-    return f
+    return _pairs.moderate(f, m.helper(kit_f), p, _PAIR_ALPHA, magnitude=False)  # negative alpha: the kit
 
 
 def _celu_dalpha(m: Any) -> Any:

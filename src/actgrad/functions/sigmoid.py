@@ -512,12 +512,15 @@ def _kit(m: Any) -> SimpleNamespace:
 # 1 + t = u + d exactly, one corrected division, and the scale applied last (subnormal results round once).
 
 
-def _terms_pair(p: SimpleNamespace) -> Any:
-    """For a >= 0 of p's precision: (th, tl, big, u, d) with t = e^-a = (th + tl) big TINY and 1 + t = u + d."""
+def _terms_pair(p: SimpleNamespace, low: bool = False) -> Any:
+    """``(a, c) -> (th, tl, big, u, d)`` for a >= 0 of p's precision: t = e^-(a + c) = (th + tl) big TINY and 1 + t =
+    u + d; ``low``: c, a correction below half an ulp of a, is not always 0 (e^-(a + c) = e^-a (1 - c))."""
     exp_parts, one_plus, tiny = p.exp_parts, p.one_plus, p.TINY
 
-    def terms(a):  # type: ignore[no-untyped-def]
+    def terms(a, c):  # type: ignore[no-untyped-def]
         th, tl, big = exp_parts(-a)
+        if low:
+            tl = tl - th * c
         s = big * tiny
         u, d = one_plus(th * s, tl * s)
         return th, tl, big, u, d
@@ -528,16 +531,12 @@ def _terms_pair(p: SimpleNamespace) -> Any:
 def _sigma_pair(p: SimpleNamespace, order: int, low: bool) -> Any:
     """``(zh, zl) -> sigma(z)`` (order 0) or sigma'(z) = t / (1 + t)^2 (order 1) for z = zh + zl (|zl| below half an
     ulp of zh; ``low``: zl is not always 0), t = e^-|z|: sigma(z) = 1 / (1 + t) for z >= 0, else t / (1 + t)."""
-    exp_parts, one_plus, div_pair, square, where = p.exp_parts, p.one_plus, p.div_pair, p.square, p.select
+    terms, div_pair, square, where = _terms_pair(p, low), p.div_pair, p.square, p.select
     one, zero, tiny = p.ONE, p.ZERO, p.TINY
 
     def sig(zh, zl):  # type: ignore[no-untyped-def]
         pos = zh >= zero
-        th, tl, big = exp_parts(-abs(zh))
-        if low:  # e^-(|zh| + |z| - |zh|) = e^-|zh| (1 - (|z| - |zh|))
-            tl = tl - th * where(pos, zl, -zl)
-        s = big * tiny
-        u, d = one_plus(th * s, tl * s)
+        th, tl, big, u, d = terms(abs(zh), where(pos, zl, -zl))
         if order == 0:
             q = div_pair(where(pos, one, th), where(pos, zero, tl), u, d)
             return where(pos, q, (q * big) * tiny)
@@ -566,12 +565,12 @@ def _tanh_pair(p: SimpleNamespace, order: int) -> Any:
     2^-2p (the pair's span): enough in float64; float32 takes tanh's Taylor series below |x| = 0.1 (p.TANH)."""
     terms, narrow, div_pair, square, where = _terms_pair(p), p.narrow, p.div_pair, p.square, p.select
     one, zero, cut, four_tiny = p.ONE, p.ZERO, p.TANH_CUT, p.FOUR * p.TINY
-    series = _pair_horner(p.TANH) if p.TANH else None
+    series = _pairs.horner(p.TANH) if p.TANH else None
 
     def f(x):  # type: ignore[no-untyped-def]
         v = narrow(x)
         a = abs(v)
-        th, tl, big, u, d = terms(a + a)
+        th, tl, big, u, d = terms(a + a, zero)
         if order == 0:
             t = u - one  # exact; t = (u - 1) + d
             nh = one - t  # exact
@@ -596,7 +595,7 @@ def _silu_pair(p: SimpleNamespace, order: int) -> Any:
     def f(x):  # type: ignore[no-untyped-def]
         v = narrow(x)
         xc = where(v < lowest, lowest, where(v > cap, cap, v))
-        th, tl, big, u, d = terms(abs(xc))
+        th, tl, big, u, d = terms(abs(xc), zero)
         pos = v >= zero
         if order == 0:
             nh, nl = product(xc, th, tl)
@@ -636,7 +635,7 @@ def _log1p_pair(p: SimpleNamespace) -> Any:
     pair (one corrected division) and atanh(s) = s + s^3 Q(s^2)."""
     name = np.dtype(p.dtype).name
     q_of, fma, one, two, tiny = (
-        _pair_horner(tuple(p.dtype(c) for c in _ATANH_POLY[name])),
+        _pairs.horner(tuple(p.dtype(c) for c in _ATANH_POLY[name])),
         _pairs.fma,
         p.ONE,
         p.dtype(2.0),
@@ -676,7 +675,7 @@ def _log_sigmoid_pair(p: SimpleNamespace) -> Any:
 
 def _softplus_pair(kit_f: Any) -> Any:
     """softplus(x) = max(x, 0) + log1p(t) / beta, t = e^-|beta x| (beta x an exact pair), for float64 results and
-    2^-14 <= beta <= 2^16 (``kit_f`` elsewhere: the test is the parameter's, taken out of the loop by LLVM)."""
+    2^-14 <= beta <= 2^16 (``kit_f`` elsewhere: _pairs.moderate)."""
     p = _pairs.DOUBLE
     exp_parts, log1p, two_sum, product, where, fma = (
         p.exp_parts,
@@ -689,8 +688,6 @@ def _softplus_pair(kit_f: Any) -> Any:
     tiny, tail = p.TINY, _LOG1P_TAIL["float64"]
 
     def f(x, beta):  # type: ignore[no-untyped-def]
-        if not 2.0**-14 <= beta <= 2.0**16:
-            return kit_f(x, beta)
         zh, zl = product(x, beta)
         th, tl, big = exp_parts(-abs(zh))
         tl = tl - th * where(zh >= 0, zl, -zl)  # e^-|z| = e^-|zh| (1 - (|z| - |zh|))
@@ -703,13 +700,7 @@ def _softplus_pair(kit_f: Any) -> Any:
         h, e = two_sum(where(x > 0, x, 0.0), qh)
         return where(far, where(x > 0, x, ((qh + ql) * big) * tiny), h + (e + ql))
 
-    return f
-
-
-def _pair_horner(coeffs: tuple[Any, ...]) -> Any:
-    """c0 + c1 y + c2 y^2 + ... for ``coeffs`` of one precision, unrolled."""
-    lines = ["acc = coeffs[-1]", *(f"acc = fma(acc, y, coeffs[{j}])" for j in range(len(coeffs) - 2, -1, -1))]
-    return _pairs.helper(_unrolled(None, "series", "y", [*lines, "return acc"], coeffs=coeffs, fma=_pairs.fma))
+    return _pairs.moderate(f, kit_f, p, (2.0**-14, 2.0**16), magnitude=False)
 
 
 # --- sigmoid ----------------------------------------------------------------------------------------------------
