@@ -1,5 +1,6 @@
 """``actgrad._pairs`` (pair arithmetic in the result's precision) and the kernels built on it (sigmoid, tanh, silu, elu,
-selu, celu, log_sigmoid, softplus: f and f', float32 and float64; parameters at their defaults).
+selu, celu, log_sigmoid, softplus: f and f'; gelu: f and f'', and f' in float64; float32 and float64; parameters at
+their defaults).
 
 The float32 kernels are compared with the float64 kernels on the same float32 inputs: those are checked against
 mpmath below and in ``tests/test_reference.py`` (within 0.75 ulp of float64, 2^29 times finer than float32's ulp),
@@ -12,6 +13,7 @@ import importlib
 import math
 import re
 from fractions import Fraction
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -28,13 +30,17 @@ MAX_ULP = 0.85
 #: SELU's lambda x in float32's lowest normal binade, where lambda's low part times x underflows: up to 1 ulp.
 BAR = {("selu", 0): 1.0}
 #: Near a zero of the function (silu' at -1.278...), the error rule's unit is ulp(1) within 0.05 of it.
-ROOTS = {("silu", 1): -1.2784645427610737}
+ROOTS = {("silu", 1): -1.2784645427610737, ("gelu", 1): -0.7517915246935645}
 CASES = [(name, order) for name in ("sigmoid", "tanh", "silu", "elu", "selu", "celu") for order in (0, 1)] + [
     ("log_sigmoid", 0),
     ("log_sigmoid", 1),
     ("softplus", 0),
     ("softplus", 1),
+    ("gelu", 0),
+    ("gelu", 2),
 ]
+#: float64 only: GELU's f' for float32 results computes in float64 (actgrad._lean), where the pairs cost more.
+CASES_64 = [*CASES, ("gelu", 1)]
 _F32_MIN_NORMAL = 2.0**-126
 _F32_OVERFLOW = 2.0**128 * (1 - 2.0**-25)  # float32's largest finite value plus half its ulp
 
@@ -62,10 +68,14 @@ def _errors(y32: np.ndarray, y64: np.ndarray, x: np.ndarray, root: float) -> tup
     return worst, at
 
 
+def _derivative(name: str, order: int) -> Any:
+    fn = ag.get(name)
+    return (fn, fn.grad, fn.grad2)[order]
+
+
 def _worst(name: str, order: int, x: np.ndarray) -> tuple[float, float]:
     """The largest error of the float32 kernel over ``x`` (float32), and the input where it occurs."""
-    fn = ag.get(name)
-    fn = fn.grad if order else fn
+    fn = _derivative(name, order)
     with np.errstate(invalid="ignore"):  # NumPy warns when it widens a signalling NaN
         x64 = x.astype(np.float64)
     worst, at = _errors(fn(x), fn(x64), x64, ROOTS.get((name, order), math.nan))
@@ -133,15 +143,28 @@ _MPMATH = {
     ("log_sigmoid", 1): lambda x: 1 / (1 + mpmath.exp(x)),
     ("softplus", 0): lambda x: mpmath.log1p(mpmath.exp(x)),  # beta = 1, the default
     ("softplus", 1): lambda x: 1 / (1 + mpmath.exp(-x)),
+    ("gelu", 0): lambda x: x * _Phi(x),
+    ("gelu", 1): lambda x: _Phi(x) + x * _phi(x),
+    ("gelu", 2): lambda x: _phi(x) * (2 - x * x),
 }
 #: PyTorch's SELU constants, to their published digits (read at the working precision).
 _SELU_SCALE = "1.0507009873554804934193349852946"
 _SELU_ALPHA = "1.6732632423543772848170429916717"
+
+
+def _Phi(x: mpmath.mpf) -> mpmath.mpf:
+    return mpmath.erfc(-x / mpmath.sqrt(2)) / 2
+
+
+def _phi(x: mpmath.mpf) -> mpmath.mpf:
+    return mpmath.exp(-x * x / 2) / mpmath.sqrt(2 * mpmath.pi)
+
+
 #: The float64 bar: the largest error measured on 27,000 points (5 regimes, as below, other seeds) is 0.73 ulp.
 MAX_ULP_64 = 0.8
 
 
-@pytest.mark.parametrize(("name", "order"), CASES)
+@pytest.mark.parametrize(("name", "order"), CASES_64)
 def test_float64_kernels_against_mpmath(name: str, order: int) -> None:
     """Standard normal (x 3), uniform on [-40, 40] and [-760, 40], log-spaced magnitudes down to 1e-300 and |x| <
     0.2: 2,000 points in all."""
@@ -155,8 +178,7 @@ def test_float64_kernels_against_mpmath(name: str, order: int) -> None:
             rng.uniform(-0.2, 0.2, 200),
         ]
     )
-    fn = ag.get(name)
-    ours = (fn.grad if order else fn)(x)
+    ours = _derivative(name, order)(x)
     root = ROOTS.get((name, order), math.nan)
     with mpmath.workprec(120):
         for xi, yi in zip(x.tolist(), ours.tolist(), strict=True):

@@ -79,6 +79,25 @@ def horner(coeffs: tuple[Any, ...]) -> Any:
     return helper(scope["series"])
 
 
+def estrin(coeffs: tuple[Any, ...]) -> Any:
+    """c0 + c1 y + c2 y^2 + ... for ``coeffs`` of one precision (lowest degree first) by Estrin's scheme: pairs
+    c_2i + c_2i+1 y, then pairs of those with y^2, y^4, ...: about as many operations as :func:`horner`, and a
+    dependency chain of log2(n) steps instead of n (for a long polynomial that the rest of a kernel waits on)."""
+    terms, lines, power, level = [f"coeffs[{j}]" for j in range(len(coeffs))], [], "y", 0
+    while len(terms) > 1:
+        pairs = [f"fma({b}, {power}, {a})" for a, b in zip(terms[::2], terms[1::2], strict=False)]
+        terms = pairs + ([terms[-1]] if len(terms) % 2 else [])
+        if len(terms) > 1:
+            level += 1
+            lines.append(f"    y{level} = {power} * {power}")
+            power = f"y{level}"
+            lines += [f"    t{level}_{i} = {t}" for i, t in enumerate(terms)]
+            terms = [f"t{level}_{i}" for i in range(len(terms))]
+    scope = {"fma": fma, "coeffs": coeffs}
+    exec("def series(y):\n" + "".join(line + "\n" for line in lines) + f"    return {terms[0]}\n", scope)
+    return helper(scope["series"])
+
+
 def moderate(pair_f: Any, kit_f: Any, p: SimpleNamespace, bounds: tuple[float, float], magnitude: bool) -> Any:
     """``(x, b) -> pair_f(x, b)`` where the parameter b (its magnitude if ``magnitude``) lies within ``bounds``, else
     ``kit_f(x, b)`` (a compiled float64 kernel formula) rounded to p's precision. The test is the parameter's, the

@@ -28,10 +28,12 @@ import functools
 from types import SimpleNamespace
 from typing import Any
 
-from .. import _math
+import numpy as np
+
+from .. import _math, _pairs
 from .._activation import activation
 from .._registry import Formula, Param, Spec
-from .elu import error_free, estrin, horner, precision, split_dd
+from .elu import _constant_pair, error_free, estrin, horner, precision, split_dd
 
 __all__ = ["gelu"]
 
@@ -265,6 +267,71 @@ _G2T_ROOT = (
 )
 
 
+# Pair kernels (see _exact_pair): the Mills ratio over sqrt(2 pi) as V(t) / (2 + u), with V(t) = R(u) (2 + u) /
+# sqrt(2 pi) a polynomial in s = t - 1/2 for t = 2 / (2 + u) (0 <= u <= cap: beyond, every G^(order) underflows),
+# lowest degree first, from its Chebyshev interpolant (within 2^-58 of V for float64, 2^-30 for float32; V >= 1 /
+# sqrt(2 pi)); its first two coefficients as double-doubles. The terms past the linear one add up to at most 0.14 V
+# in magnitude (0.08 for float32's shorter interval), so plain arithmetic there errs by a fraction of V's ulp.
+_V_PAIR = {
+    "float64": {
+        "cap": 40.0,
+        "v0": (0.6724080048926824, 4.9646578134713623e-17),
+        "v1": (0.6628088847775621, -4.464293305301646e-18),
+        "rest": (
+            0.11518944138144474,
+            -0.2937468877513686,
+            -0.007513549348070659,
+            0.21519702649981434,
+            -0.12487194657221623,
+            -0.10049512398091838,
+            0.21176294774822646,
+            -0.10597976646364698,
+            -0.11846996996978319,
+            0.26327421013059854,
+            -0.18863302247934782,
+            -0.0793076915274585,
+            0.35549439635308616,
+            -0.4119924305367077,
+            0.13448780938918928,
+            0.37453089176928106,
+            -0.7950115783769578,
+            0.7121354812640782,
+            -0.019462163412276592,
+            -0.6845889452679884,
+            1.2526012284634118,
+            -3.0983501729519825,
+            3.6631258473140296,
+            5.479785377029201,
+            -16.453729796809135,
+            2.9614088698800822,
+            22.36115645251546,
+            -14.238831133551779,
+            -11.093158342782226,
+            9.999745206902368,
+        ),
+    },
+    "float32": {
+        "cap": 15.0,
+        "v0": (0.6724079847335815, 2.0093690267231068e-08),
+        "v1": (0.662808895111084, -3.5305938173024742e-09),
+        "rest": (
+            0.11518947035074234,
+            -0.29374808073043823,
+            -0.007514632772654295,
+            0.2152567207813263,
+            -0.12488754838705063,
+            -0.10178063064813614,
+            0.213068887591362,
+            -0.09281335026025772,
+            -0.1402880996465683,
+            0.2048874795436859,
+            -0.04106428474187851,
+            -0.04856521263718605,
+        ),
+    },
+}
+
+
 def _build_kit(m: Any) -> SimpleNamespace:
     """The helpers for namespace ``m``: compiled by numba for the scalar namespace, plain functions for arrays."""
     jit, two_sum, renorm, two_prod = error_free(m)
@@ -443,6 +510,8 @@ def _assemble(m: Any, order: int, parts: Any) -> Any:
 
 def _exact(m: Any, order: int) -> Any:
     """G(u) = -u Phi(-u), G' = Phi(-u) - u phi(u), G'' = phi(u) (2 - u^2), with Phi(-u) = phi(u) R(u)."""
+    if _math.compiled(m) and (order != 1 or not _math.lean(m)):  # float32 f': see _exact_pair
+        return _exact_pair(_pairs.for_results(_math.lean(m)), order)
     k = _kit(m)
     two_prod, two_sum, _renorm, mul2, sub2 = k.two_prod, k.two_sum, k.renorm, k.mul2, k.sub2
     exp_shifted, times, mills, root_poly, roots = k.exp_shifted, k.times, k.mills, k.root_g1_exact, k.roots
@@ -473,6 +542,110 @@ def _exact(m: Any, order: int) -> Any:
         return m.where(near, ph, gh), m.where(near, pl, gl)
 
     return _assemble(m, order, parts)
+
+
+def _mills_pair(p: SimpleNamespace) -> Any:
+    """``u -> (rh, rl)``: R(u) / sqrt(2 pi) = Phi(-u) / e^-(u^2/2) (R the Mills ratio) for 0 <= u <= cap as a pair of
+    p's precision: V(t) / (2 + u) with 1 / (2 + u) as a pair (one division: its reciprocal, corrected by the exact
+    residual) and V's last two Horner steps in pairs (the rest, damped by s^2, by Estrin's scheme: the kernels wait on
+    this dependency chain)."""
+    c, fma, two_sum, v = p.dtype, _pairs.fma, p.two_sum, _V_PAIR[np.dtype(p.dtype).name]
+    (v0h, v0l), (v1h, v1l) = _constant_pair(p, v["v0"]), _constant_pair(p, v["v1"])
+    far, one, two, half = _pairs.estrin(tuple(c(k) for k in v["rest"])), p.ONE, c(2.0), c(0.5)
+
+    def mills(u):  # type: ignore[no-untyped-def]
+        dh, dl = two_sum(two, u)
+        rh = one / dh
+        rl = (fma(-rh, dh, one) - rh * dl) * rh
+        th = two * rh
+        sh = th - half  # |s| <= 1/2: its rounding error below is exact (Fast2Sum)
+        sl = (th - (sh + half)) + two * rl
+        acc = far(sh)
+        qh = sh * acc
+        wh = v1h + qh  # V = v0 + s (v1 + s acc); |s acc| <= v1 and |s w| <= v0 on the interval (Fast2Sum)
+        wl = ((qh - (wh - v1h)) + v1l) + (fma(sh, acc, -qh) + sl * acc)
+        vh = sh * wh
+        bh = v0h + vh
+        bl = ((vh - (bh - v0h)) + v0l) + (fma(sh, wh, -vh) + (sh * wl + sl * wh))
+        mh = bh * rh
+        return mh, fma(bh, rh, -mh) + (bh * rl + bl * rh)
+
+    return _pairs.helper(mills)
+
+
+def _root_pair(p: SimpleNamespace) -> Any:
+    """``u -> (gh, gl)``: G'(u) about its zero u0 (0.3 < u < 1.25) as c1 d + c2 d^2 + d^3 P(d), d = u - u0, a pair of
+    p's precision (the kits' polynomial, _G1E_ROOT; for float32 without the terms below 2^-32 of c1 d)."""
+    c, fma, two_sum = p.dtype, _pairs.fma, p.two_sum
+    u0, c1, c2, rest = _G1E_ROOT
+    (r_hi, r_lo), (c1h, c1l), (c2h, c2l) = (_constant_pair(p, k) for k in (u0, c1, c2))
+    reach = 0.5  # |d| < 0.5 on the interval
+    rest = rest[[abs(k) * reach**j >= 2.0 ** (-2 * np.finfo(c).nmant) for j, k in enumerate(rest)].index(True) :]
+    tail, two = _pairs.estrin(tuple(c(k) for k in reversed(rest))), c(2.0)
+
+    def root(u):  # type: ignore[no-untyped-def]
+        dh, dl = two_sum(u, -r_hi)
+        dl = dl - r_lo
+        d = dh + dl
+        p1 = c1h * dh
+        sh = dh * dh
+        sl = fma(dh, dh, -sh) + two * dh * dl
+        p2 = c2h * sh
+        s, se = two_sum(p1, p2)
+        low = (fma(c1h, dh, -p1) + (c1h * dl + c1l * dh)) + (fma(c2h, sh, -p2) + (c2h * sl + c2l * sh))
+        return s, se + (low + d * (d * (d * tail(d))))
+
+    return _pairs.helper(root)
+
+
+def _exact_pair(p: SimpleNamespace, order: int) -> Any:
+    """x Phi(x), its f' and f'' in pairs of the result's precision (actgrad._pairs): G^(order)(u) = e^-(u^2/2) M(u),
+    M = -u R(u) / sqrt(2 pi), (R(u) - u) / sqrt(2 pi) or (2 - u^2) / sqrt(2 pi) as a pair, e^-(u^2/2) with u^2 an exact
+    pair (e^-(a + c) = e^-a (1 - c)) and the scale applied last; f = x + G(x) (x > 0) or G(-x), f' = 1 - G'(x) or
+    G'(-x), f'' = G''(|x|) (see the module's docstring). f' near its zero takes the polynomial about it."""
+    c, fma, two_sum, exp_parts, select, narrow = p.dtype, _pairs.fma, p.two_sum, p.exp_parts, p.select, p.narrow
+    mills, root, (kh, kl) = _mills_pair(p), _root_pair(p), _constant_pair(p, _INV_SQRT_2PI)
+    zero, one, two, half, tiny = p.ZERO, p.ONE, c(2.0), c(0.5), p.TINY
+    cap, u1, lo, hi = c(_V_PAIR[np.dtype(c).name]["cap"]), c(_G1E_ROOT[0][0]), c(0.3), c(1.25)
+
+    def f(x):  # type: ignore[no-untyped-def]
+        v = narrow(x)
+        a = abs(v)
+        u = select(a < cap, a, cap)
+        sh = u * u
+        sl = fma(u, u, -sh)
+        eh, el, big = exp_parts(-half * sh)
+        el = el - eh * (half * sl)
+        if order == 2:
+            nh, nl = two_sum(two, -sh)
+            mh = nh * kh
+            ml = fma(nh, kh, -mh) + ((nl - sl) * kh + nh * kl)
+        else:
+            rh, rl = mills(u)
+            if order == 0:
+                mh = -u * rh
+                ml = -(fma(u, rh, mh) + u * rl)
+            else:
+                ph = u * kh
+                mh, ml = two_sum(rh, -ph)
+                ml = ml + (rl - (fma(u, kh, -ph) + u * kl))
+        gh = mh * eh
+        gl = fma(mh, eh, -gh) + (mh * el + ml * eh)
+        if order == 2:
+            return ((gh + gl) * big) * tiny
+        scale = big * tiny
+        if order == 0:
+            h = v + gh * scale  # |G| < x / 2 (x > 0)
+            pos = h + ((gh * scale - (h - v)) + gl * scale)
+            return select(v > zero, select(a < cap, pos, v), select(v == zero, v, ((gh + gl) * big) * tiny))
+        near = (u > lo) & (u < hi)
+        qh, ql = root(select(near, u, u1))
+        ch = select(near, qh, gh * scale)
+        cl = select(near, ql, gl * scale)
+        h, e = two_sum(one, -ch)
+        return select(v > zero, h + (e - cl), select(near, qh + ql, ((gh + gl) * big) * tiny))
+
+    return f
 
 
 # --- tanh approximation: x/2 (1 + tanh y), y = sqrt(2/pi) (x + 0.044715 x^3) ------------------------------------
