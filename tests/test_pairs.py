@@ -1,6 +1,6 @@
 """``actgrad._pairs`` (pair arithmetic in the result's precision) and the kernels built on it (sigmoid, tanh, silu, elu,
-selu, celu, log_sigmoid, softplus: f and f'; gelu: f and f'', and f' in float64; float32 and float64; parameters at
-their defaults).
+selu, celu, log_sigmoid, softplus: f and f'; gelu: f and f'', and f' in float64; telu: f and f' in float64; float32
+and float64; parameters at their defaults).
 
 The float32 kernels are compared with the float64 kernels on the same float32 inputs: those are checked against
 mpmath below and in ``tests/test_reference.py`` (within 0.75 ulp of float64, 2^29 times finer than float32's ulp),
@@ -30,7 +30,7 @@ MAX_ULP = 0.85
 #: SELU's lambda x in float32's lowest normal binade, where lambda's low part times x underflows: up to 1 ulp.
 BAR = {("selu", 0): 1.0}
 #: Near a zero of the function (silu' at -1.278...), the error rule's unit is ulp(1) within 0.05 of it.
-ROOTS = {("silu", 1): -1.2784645427610737, ("gelu", 1): -0.7517915246935645}
+ROOTS = {("silu", 1): -1.2784645427610737, ("gelu", 1): -0.7517915246935645, ("telu", 1): -1.078860058464624}
 CASES = [(name, order) for name in ("sigmoid", "tanh", "silu", "elu", "selu", "celu") for order in (0, 1)] + [
     ("log_sigmoid", 0),
     ("log_sigmoid", 1),
@@ -39,8 +39,8 @@ CASES = [(name, order) for name in ("sigmoid", "tanh", "silu", "elu", "selu", "c
     ("gelu", 0),
     ("gelu", 2),
 ]
-#: float64 only: GELU's f' for float32 results computes in float64 (actgrad._lean), where the pairs cost more.
-CASES_64 = [*CASES, ("gelu", 1)]
+#: float64 only: GELU's f' and TeLU for float32 results compute in float64 (actgrad._lean), where pairs cost more.
+CASES_64 = [*CASES, ("gelu", 1), ("telu", 0), ("telu", 1)]
 _F32_MIN_NORMAL = 2.0**-126
 _F32_OVERFLOW = 2.0**128 * (1 - 2.0**-25)  # float32's largest finite value plus half its ulp
 
@@ -146,6 +146,8 @@ _MPMATH = {
     ("gelu", 0): lambda x: x * _Phi(x),
     ("gelu", 1): lambda x: _Phi(x) + x * _phi(x),
     ("gelu", 2): lambda x: _phi(x) * (2 - x * x),
+    ("telu", 0): lambda x: x * mpmath.tanh(mpmath.exp(x)),
+    ("telu", 1): lambda x: mpmath.tanh(mpmath.exp(x)) + x * mpmath.exp(x) / mpmath.cosh(mpmath.exp(x)) ** 2,
 }
 #: PyTorch's SELU constants, to their published digits (read at the working precision).
 _SELU_SCALE = "1.0507009873554804934193349852946"

@@ -1,5 +1,6 @@
 """Pair arithmetic in the result's own precision, for the kernels of the most used smooth activations: sigmoid, tanh,
-elu, selu, celu (f and f'), silu (f; f' for float64), log_sigmoid (f, f', f'') and softplus (float64: f and f').
+elu, selu, celu (f and f'), silu (f; f' for float64), log_sigmoid (f, f', f''), gelu (f, f''; f' for float64),
+softplus and telu (float64: f and f').
 
 Their other kernels compute float32 results in float64 (:mod:`actgrad._lean`) and float64 results with double-double
 helpers around a table-driven exp (the kits of ``functions/``). These compute in the result's precision, float32 at
@@ -7,7 +8,8 @@ helpers around a table-driven exp (the kits of ``functions/``). These compute in
 an unevaluated sum ``hi + lo`` times a power of two applied last (:func:`exp_parts`; no table, no subnormal or
 overflow branch), 1 + t as an exact sum, and one division whose exact residual (an fma) corrects the quotient
 (:func:`div_pair`). The float32 and float64 namespaces (:data:`SINGLE`, :data:`DOUBLE`) are built from one
-definition; the activations' formulas are written once against either (``functions/sigmoid.py``, ``elu.py``).
+definition; the activations' formulas are written once against either (``functions/sigmoid.py``, ``elu.py``,
+``gelu.py``).
 
 Accuracy (``tests/test_pairs.py``): over every float32 input within 0.85 ulp (SELU's f: 1.0 in the lowest normal
 binade), against mpmath in float64 within 0.73 ulp on the points measured, where plain arithmetic in the same

@@ -18,6 +18,11 @@ smooth factor M, and everything but the exponential is computed in double-double
   R = u/(u^2 + h(8/u - 1)) above 4 (h a polynomial; its error is damped by 1/u^2);
 - where G' or G'' cancels near its zero, a polynomial about the zero (in double-double at first order) is used.
 
+The NumPy kernels of exact GELU (f, f'' and, for float64 results, f') compute in pairs of the result's precision
+instead (``actgrad._pairs``; ``_exact_pair``), with one polynomial for the Mills ratio on the whole range
+(V(t) / (2 + u) in t = 2 / (2 + u): one division, no pieces to select between), twice as fast as the kit and as
+accurate.
+
 The polynomial coefficients were computed with mpmath at 240 bits (``tests/reference/gelu.py`` documents how, and
 the tests compare every order against an independent mpmath reference).
 """
