@@ -100,6 +100,15 @@ def estrin(coeffs: tuple[Any, ...]) -> Any:
     return helper(scope["series"])
 
 
+def significant(coeffs: tuple[float, ...], reach: float, bound: float) -> tuple[float, ...]:
+    """``coeffs`` (lowest degree first) without the highest-degree terms that stay below ``bound`` for |y| <= reach
+    (a Taylor tail fitted for a wider window or a finer precision than the kernel's)."""
+    n = len(coeffs)
+    while n > 1 and abs(coeffs[n - 1]) * reach ** (n - 1) < bound:
+        n -= 1
+    return coeffs[:n]
+
+
 def moderate(pair_f: Any, kit_f: Any, p: SimpleNamespace, bounds: tuple[float, float], magnitude: bool) -> Any:
     """``(x, b) -> pair_f(x, b)`` where the parameter b (its magnitude if ``magnitude``) lies within ``bounds``, else
     ``kit_f(x, b)`` (a compiled float64 kernel formula) rounded to p's precision. The test is the parameter's, the

@@ -580,13 +580,13 @@ def _mills_pair(p: SimpleNamespace) -> Any:
 
 def _root_pair(p: SimpleNamespace) -> Any:
     """``u -> (gh, gl)``: G'(u) about its zero u0 (0.3 < u < 1.25) as c1 d + c2 d^2 + d^3 P(d), d = u - u0, a pair of
-    p's precision (the kits' polynomial, _G1E_ROOT; for float32 without the terms below 2^-32 of c1 d)."""
+    p's precision (the kits' polynomial, _G1E_ROOT, without the terms that stay below p's precision)."""
     c, fma, two_sum = p.dtype, _pairs.fma, p.two_sum
     u0, c1, c2, rest = _G1E_ROOT
     (r_hi, r_lo), (c1h, c1l), (c2h, c2l) = (_constant_pair(p, k) for k in (u0, c1, c2))
-    reach = 0.5  # |d| < 0.5 on the interval
-    rest = rest[[abs(k) * reach**j >= 2.0 ** (-2 * np.finfo(c).nmant) for j, k in enumerate(rest)].index(True) :]
-    tail, two = _pairs.estrin(tuple(c(k) for k in reversed(rest))), c(2.0)
+    reach = 0.5  # |d| < 0.5 on the interval; d^3 P(d) within 2^-(p + 5) of c1 d there
+    rest = _pairs.significant(rest[::-1], reach, 2.0 ** -(np.finfo(c).nmant + 6) * abs(c1[0]) / reach**2)
+    tail, two = _pairs.estrin(tuple(c(k) for k in rest)), c(2.0)
 
     def root(u):  # type: ignore[no-untyped-def]
         dh, dl = two_sum(u, -r_hi)

@@ -1494,20 +1494,20 @@ _TELU_TOP = 4.0
 
 def _telu_pair(order: int) -> Any:
     """telu (order 0) and telu' (order 1) for float64 results in pairs (actgrad._pairs): u = e^x = uh + ul, t = e^-2u
-    (with u's low part: e^-(a + c) = e^-a (1 - c)) and 1 + t = v + d, one reciprocal of v for the quotients:
+    (with u's low part: e^-(a + c) = e^-a (1 - c)), 1 + t = v + d and 1 - t = 2 - (v + d), relative to 2u also for
+    small u (see _tanh_pair), and one division:
 
-    - f = x (1 - t) / (1 + t) for x <= 0 (1 - t relative to 2u: see _tanh_pair) and x - x 2t / (1 + t) above;
-    - f' = 4 u t B / (1 + t)^2 with B = 1 + x + S(z), S = sinh(2u) / 2u - 1 a series in z = 4u^2, for x <= 0 (near
-      the zero of B, the Taylor polynomial _TELU1), and 1 - 2 t (1 + t - 2 x u) / (1 + t)^2 above;
+    - f = x (1 - t) / (1 + t) for every x;
+    - f' = 4 u t B / (1 + t)^2 with B = x + sinh(2u) / 2u = 1 + x + a series in z = 4 u^2, for x <= 0 (near the zero
+      of B, at x = r, the Taylor polynomial _TELU1), and 1 - 2 t (1 + t - 2 x u) / (1 + t)^2 above;
     - below _TELU_TAIL, x u and (1 + x) u, scaled back last (u may be subnormal)."""
     p = _pairs.DOUBLE
     exp_parts, terms, square, two_sum, select = p.exp_parts, _terms_pair(p, low=True), p.square, p.two_sum, p.select
-    fma = _pairs.fma
-    tiny, top, tail = p.TINY, _TELU_TOP, _TELU_TAIL
-    sinhc = _pairs.horner(tuple(reversed(_SINHC[:-1])))
-    sixth_h, sixth_l = _SIXTH
+    fma, tiny, top, tail = _pairs.fma, p.TINY, _TELU_TOP, _TELU_TAIL
     (r_hi, r_lo), (c1_hi, c1_lo), rest = _TELU1
-    root_tail, c2 = _pairs.estrin(tuple(reversed(rest[:-1]))), rest[-1]
+    c2, width = rest[-1], 0.1  # the polynomial's window: |x - r| < width, its terms to 2^-57 of c1 y there
+    root_tail = _pairs.estrin(_pairs.significant(rest[-2::-1], width, 2.0**-57 * abs(c1_hi) / width**2))
+    sinhc, (sixth_h, sixth_l) = _pairs.estrin(tuple(reversed(_SINHC[:-1]))), _SIXTH
 
     def f(x):  # type: ignore[no-untyped-def]
         xc = select(x < -2000.0, -2000.0, select(x > top, top, x))
@@ -1515,34 +1515,26 @@ def _telu_pair(order: int) -> Any:
         s = big * tiny
         uh, ul = eh * s, el * s  # u = e^x, normal for x >= tail
         th, tl, big2, v, d = terms(2.0 * uh, 2.0 * ul)
-        s2 = big2 * tiny
-        r = 1.0 / v
-        neg = xc <= 0.0
+        tm = v - 1.0  # exact: t = tm + d
+        nh = 1.0 - tm  # exact: 1 - t = nh - d
         if order == 0:
-            tm = v - 1.0  # exact: t = tm + d
-            nh = 1.0 - tm  # exact
-            ah = select(neg, nh, th)
-            al = select(neg, ((1.0 - nh) - tm) - d, tl)
-            qh = ah * r
-            ql = ((fma(-qh, v, ah) + al) - qh * d) * r  # (1 - t) / (1 + t), or t / (1 + t) unscaled
-            yh = select(neg, qh, 2.0 * qh * s2)
-            yl = select(neg, ql, 2.0 * ql * s2)
-            ph = xc * yh
-            pl = fma(xc, yh, -ph) + xc * yl
-            h = xc - ph  # |x y| <= x / 4 (x > 0)
-            pos = h + (((xc - h) - ph) - pl)
+            r = 1.0 / v
+            qh = nh * r
+            ql = ((fma(-qh, v, nh) - d) - qh * d) * r
+            ph = xc * qh
+            body = ph + (fma(xc, qh, -ph) + xc * ql)
             eh_x = xc * eh
             far = (eh_x + (fma(xc, eh, -eh_x) + xc * el)) * big * tiny
-            body = select(neg, select(xc == 0.0, xc, ph + pl), pos)  # see _ZERO
-            return select(x > top, x, select(x < tail, far, body))
-        pp, pe = square(v, d)
-        rp = 1.0 / pp
-        # x > 0: 1 - 2 t (1 + t - 2 x u) / (1 + t)^2
+            return select(x > top, x, select(x < tail, far, select(xc == 0.0, xc, body)))  # see _ZERO
+        s2 = big2 * tiny
+        neg = xc <= 0.0
+        # x > 0: 1 - 2 t (1 + t - 2 x u) / (1 + t)^2 (1 - t^2 + 4 x u t, the same numerator, would cancel below 0
+        # and amplify e^-2u's error there)
         wh = xc * uh
         wl = fma(xc, uh, -wh) + xc * ul
         mh, ml = two_sum(v, -2.0 * wh)
         ml = ml + (d - 2.0 * wl)
-        # x <= 0: 4 u t B / (1 + t)^2, B = (1 + x) + z / 6 + z^2 P(z), z = 4 u^2
+        # x <= 0: 4 u t B / (1 + t)^2, B = (1 + x) + z / 6 + z^2 P(z) = x + sinh(2u) / 2u, z = 4 u^2
         zh = 4.0 * uh * uh
         zl = 4.0 * (fma(uh, uh, -uh * uh) + 2.0 * uh * ul)
         oh, ol = two_sum(1.0, xc)
@@ -1553,29 +1545,29 @@ def _telu_pair(order: int) -> Any:
         gl = 4.0 * (fma(uh, bh, -uh * bh) + uh * bl + ul * bh)
         ch = select(neg, gh, mh)
         cl = select(neg, gl, ml)
-        nh = th * ch
+        nh = th * ch  # times t, unscaled
         nl = fma(th, ch, -nh) + (th * cl + tl * ch)
+        pp, pe = square(v, d)
+        rp = 1.0 / pp
         qh = nh * rp
         ql = ((fma(-qh, pp, nh) + nl) - qh * pe) * rp
-        body_neg = (qh + ql) * s2
         h, e = two_sum(1.0, -2.0 * qh * s2)
-        body_pos = h + (e - 2.0 * ql * s2)
-        # about the zero of B (x = r): c1 y + c2 y^2 + y^3 P(y), y = x - r, the first two terms in pairs
-        close = abs(x - r_hi) < 0.1
+        body = select(neg, (qh + ql) * s2, h + (e - 2.0 * ql * s2))
+        # about the zero (x = r): c1 y + c2 y^2 + y^3 P(y), y = x - r, the first two terms in pairs
+        close = abs(x - r_hi) < width
         yh = select(close, x, r_hi) - r_hi  # exact near the root
         y = yh - r_lo
         ph = c1_hi * yh
-        qh = yh * yh
-        ql = fma(yh, yh, -qh) - 2.0 * yh * r_lo
-        p2 = c2 * qh
-        ah, al = two_sum(ph, p2)
-        al = al + ((fma(c1_hi, yh, -ph) - c1_hi * r_lo + c1_lo * y) + (fma(c2, qh, -p2) + c2 * ql))
-        poly = ah + (al + y * (y * (y * root_tail(y))))
+        yy = yh * yh
+        yyl = fma(yh, yh, -yy) - 2.0 * yh * r_lo
+        p2 = c2 * yy
+        ch, cl = two_sum(ph, p2)
+        cl = cl + ((fma(c1_hi, yh, -ph) - c1_hi * r_lo + c1_lo * y) + (fma(c2, yy, -p2) + c2 * yyl))
+        poly = ch + (cl + y * (y * (y * root_tail(y))))
         fh, fl = two_sum(1.0, xc)  # x < tail: (1 + x) u, scaled once
         fe = fh * eh
         far = (fe + (fma(fh, eh, -fe) + fh * el + fl * eh)) * big * tiny
-        body = select(close, poly, select(neg, body_neg, body_pos))
-        return select(x > top, 1.0, select(x < tail, far, body))
+        return select(x > top, 1.0, select(x < tail, far, select(close, poly, body)))
 
     return f
 
