@@ -1498,8 +1498,8 @@ def _telu_pair(order: int) -> Any:
     small u (see _tanh_pair), and one division:
 
     - f = x (1 - t) / (1 + t) for every x;
-    - f' = 4 u t B / (1 + t)^2 with B = x + sinh(2u) / 2u = 1 + x + a series in z = 4 u^2, for x <= 0 (near the zero
-      of B, at x = r, the Taylor polynomial _TELU1), and 1 - 2 t (1 + t - 2 x u) / (1 + t)^2 above;
+    - f' = 4 u t B / (1 + t)^2 with B = x + sinh(2u) / 2u = 1 + x + a series in z = 4 u^2, for x <= -1/4 (near the
+      zero of B, at x = r, the Taylor polynomial _TELU1), and 1 - 2 t (1 + t - 2 x u) / (1 + t)^2 above;
     - below _TELU_TAIL, x u and (1 + x) u, scaled back last (u may be subnormal)."""
     p = _pairs.DOUBLE
     exp_parts, terms, square, two_sum, select = p.exp_parts, _terms_pair(p, low=True), p.square, p.two_sum, p.select
@@ -1527,14 +1527,14 @@ def _telu_pair(order: int) -> Any:
             far = (eh_x + (fma(xc, eh, -eh_x) + xc * el)) * big * tiny
             return select(x > top, x, select(x < tail, far, select(xc == 0.0, xc, body)))  # see _ZERO
         s2 = big2 * tiny
-        neg = xc <= 0.0
-        # x > 0: 1 - 2 t (1 + t - 2 x u) / (1 + t)^2 (1 - t^2 + 4 x u t, the same numerator, would cancel below 0
+        neg = xc <= -0.25  # above, f' = 1 - k with k <= 0.42 (its error damped by k / f' < (1 - t) / (1 + t))
+        # x > -1/4: 1 - 2 t (1 + t - 2 x u) / (1 + t)^2 (1 - t^2 + 4 x u t, the same numerator, would cancel below
         # and amplify e^-2u's error there)
         wh = xc * uh
         wl = fma(xc, uh, -wh) + xc * ul
         mh, ml = two_sum(v, -2.0 * wh)
         ml = ml + (d - 2.0 * wl)
-        # x <= 0: 4 u t B / (1 + t)^2, B = (1 + x) + z / 6 + z^2 P(z) = x + sinh(2u) / 2u, z = 4 u^2
+        # x <= -1/4: 4 u t B / (1 + t)^2, B = (1 + x) + z / 6 + z^2 P(z) = x + sinh(2u) / 2u, z = 4 u^2
         zh = 4.0 * uh * uh
         zl = 4.0 * (fma(uh, uh, -uh * uh) + 2.0 * uh * ul)
         oh, ol = two_sum(1.0, xc)
@@ -1551,8 +1551,9 @@ def _telu_pair(order: int) -> Any:
         rp = 1.0 / pp
         qh = nh * rp
         ql = ((fma(-qh, pp, nh) + nl) - qh * pe) * rp
-        h, e = two_sum(1.0, -2.0 * qh * s2)
-        body = select(neg, (qh + ql) * s2, h + (e - 2.0 * ql * s2))
+        k = 2.0 * qh * s2
+        h = 1.0 - k  # |k| < 1/2: the error of h is (1 - h) - k exactly
+        body = select(neg, (qh + ql) * s2, h + (((1.0 - h) - k) - 2.0 * ql * s2))
         # about the zero (x = r): c1 y + c2 y^2 + y^3 P(y), y = x - r, the first two terms in pairs
         close = abs(x - r_hi) < width
         yh = select(close, x, r_hi) - r_hi  # exact near the root
