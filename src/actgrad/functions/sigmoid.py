@@ -1507,7 +1507,8 @@ def _telu_pair(order: int) -> Any:
     (r_hi, r_lo), (c1_hi, c1_lo), rest = _TELU1
     c2, width = rest[-1], 0.1  # the polynomial's window: |x - r| < width, its terms to 2^-57 of c1 y there
     root_tail = _pairs.estrin(_pairs.significant(rest[-2::-1], width, 2.0**-57 * abs(c1_hi) / width**2))
-    sinhc, (sixth_h, sixth_l) = _pairs.estrin(tuple(reversed(_SINHC[:-1]))), _SIXTH
+    # z^2 P(z) for z = 4 u^2 <= 4 e^-1/2 (x <= -1/4), its terms to 2^-60 (below 2^-57 of B outside the root's window)
+    sinhc, (sixth_h, sixth_l) = _pairs.estrin(_pairs.significant(_SINHC[-2::-1], 2.43, 2.0**-60 / 2.43**2)), _SIXTH
 
     def f(x):  # type: ignore[no-untyped-def]
         xc = select(x < -2000.0, -2000.0, select(x > top, top, x))
@@ -1565,9 +1566,8 @@ def _telu_pair(order: int) -> Any:
         ch, cl = two_sum(ph, p2)
         cl = cl + ((fma(c1_hi, yh, -ph) - c1_hi * r_lo + c1_lo * y) + (fma(c2, yy, -p2) + c2 * yyl))
         poly = ch + (cl + y * (y * (y * root_tail(y))))
-        fh, fl = two_sum(1.0, xc)  # x < tail: (1 + x) u, scaled once
-        fe = fh * eh
-        far = (fe + (fma(fh, eh, -fe) + fh * el + fl * eh)) * big * tiny
+        fe = oh * eh  # x < tail: (1 + x) u, scaled once
+        far = (fe + (fma(oh, eh, -fe) + oh * el + ol * eh)) * big * tiny
         return select(x > top, 1.0, select(x < tail, far, select(close, poly, body)))
 
     return f
