@@ -1,6 +1,6 @@
 """``actgrad._pairs`` (pair arithmetic in the result's precision) and the kernels built on it (sigmoid, tanh, silu, elu,
-selu, celu, log_sigmoid, softplus: f and f'; gelu: f and f'', and f' in float64; telu: f and f' in float64; float32
-and float64; parameters at their defaults).
+selu, celu, log_sigmoid, softplus: f and f'; gelu: f and f'', and f' in float64, and its tanh approximation: f, and f'
+in float64; telu: f and f' in float64; float32 and float64; parameters at their defaults).
 
 The float32 kernels are compared with the float64 kernels on the same float32 inputs: those are checked against
 mpmath below and in ``tests/test_reference.py`` (within 0.75 ulp of float64, 2^29 times finer than float32's ulp),
@@ -9,6 +9,7 @@ default run. The helpers are checked against mpmath and exact rationals directly
 
 from __future__ import annotations
 
+import functools
 import importlib
 import math
 import re
@@ -30,7 +31,12 @@ MAX_ULP = 0.85
 #: SELU's lambda x in float32's lowest normal binade, where lambda's low part times x underflows: up to 1 ulp.
 BAR = {("selu", 0): 1.0}
 #: Near a zero of the function (silu' at -1.278...), the error rule's unit is ulp(1) within 0.05 of it.
-ROOTS = {("silu", 1): -1.2784645427610737, ("gelu", 1): -0.7517915246935645, ("telu", 1): -1.078860058464624}
+ROOTS = {
+    ("silu", 1): -1.2784645427610737,
+    ("gelu", 1): -0.7517915246935645,
+    ("gelu_tanh", 1): -0.7524614220710163,
+    ("telu", 1): -1.078860058464624,
+}
 CASES = [(name, order) for name in ("sigmoid", "tanh", "silu", "elu", "selu", "celu") for order in (0, 1)] + [
     ("log_sigmoid", 0),
     ("log_sigmoid", 1),
@@ -38,9 +44,12 @@ CASES = [(name, order) for name in ("sigmoid", "tanh", "silu", "elu", "selu", "c
     ("softplus", 1),
     ("gelu", 0),
     ("gelu", 2),
+    ("gelu_tanh", 0),
 ]
 #: float64 only: GELU's f' and TeLU for float32 results compute in float64 (actgrad._lean), where pairs cost more.
-CASES_64 = [*CASES, ("gelu", 1), ("telu", 0), ("telu", 1)]
+CASES_64 = [*CASES, ("gelu", 1), ("gelu_tanh", 1), ("telu", 0), ("telu", 1)]
+#: Cases with a parameter: the activation and its parameters.
+VARIANTS = {"gelu_tanh": ("gelu", {"approximate": "tanh"})}
 _F32_MIN_NORMAL = 2.0**-126
 _F32_OVERFLOW = 2.0**128 * (1 - 2.0**-25)  # float32's largest finite value plus half its ulp
 
@@ -69,8 +78,9 @@ def _errors(y32: np.ndarray, y64: np.ndarray, x: np.ndarray, root: float) -> tup
 
 
 def _derivative(name: str, order: int) -> Any:
+    name, params = VARIANTS.get(name, (name, {}))
     fn = ag.get(name)
-    return (fn, fn.grad, fn.grad2)[order]
+    return functools.partial((fn, fn.grad, fn.grad2)[order], **params)
 
 
 def _worst(name: str, order: int, x: np.ndarray) -> tuple[float, float]:
@@ -146,12 +156,23 @@ _MPMATH = {
     ("gelu", 0): lambda x: x * _Phi(x),
     ("gelu", 1): lambda x: _Phi(x) + x * _phi(x),
     ("gelu", 2): lambda x: _phi(x) * (2 - x * x),
+    ("gelu_tanh", 0): lambda x: x / (1 + mpmath.exp(-2 * _y_tanh(x))),
+    ("gelu_tanh", 1): lambda x: (
+        1 / (1 + mpmath.exp(-2 * _y_tanh(x)))
+        + x * mpmath.sqrt(2 / mpmath.pi) * (1 + 3 * mpmath.mpf("0.044715") * x**2) / (2 * mpmath.cosh(_y_tanh(x)) ** 2)
+    ),
     ("telu", 0): lambda x: x * mpmath.tanh(mpmath.exp(x)),
     ("telu", 1): lambda x: mpmath.tanh(mpmath.exp(x)) + x * mpmath.exp(x) / mpmath.cosh(mpmath.exp(x)) ** 2,
 }
 #: PyTorch's SELU constants, to their published digits (read at the working precision).
 _SELU_SCALE = "1.0507009873554804934193349852946"
 _SELU_ALPHA = "1.6732632423543772848170429916717"
+
+
+def _y_tanh(x: mpmath.mpf) -> mpmath.mpf:
+    """GELU's tanh approximation is x sigma(2 y) = x/2 (1 + tanh y), y = sqrt(2/pi) (x + 0.044715 x^3) (the constants
+    at the working precision)."""
+    return mpmath.sqrt(2 / mpmath.pi) * (x + mpmath.mpf("0.044715") * x**3)
 
 
 def _Phi(x: mpmath.mpf) -> mpmath.mpf:

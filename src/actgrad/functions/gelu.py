@@ -18,10 +18,10 @@ smooth factor M, and everything but the exponential is computed in double-double
   R = u/(u^2 + h(8/u - 1)) above 4 (h a polynomial; its error is damped by 1/u^2);
 - where G' or G'' cancels near its zero, a polynomial about the zero (in double-double at first order) is used.
 
-The NumPy kernels of exact GELU (f, f'' and, for float64 results, f') compute in pairs of the result's precision
-instead (``actgrad._pairs``; ``_exact_pair``), with one polynomial for the Mills ratio on the whole range
-(V(t) / (2 + u) in t = 2 / (2 + u): one division, no pieces to select between), twice as fast as the kit and as
-accurate.
+The NumPy kernels of exact GELU (f, f'' and, for float64 results, f') and of the tanh approximation (f; f' for
+float64) compute in pairs of the result's precision instead (``actgrad._pairs``; ``_exact_pair``, ``_tanh_pair``),
+exact GELU with one polynomial for the Mills ratio on the whole range (V(t) / (2 + u) in t = 2 / (2 + u): one
+division, no pieces to select between); twice as fast as the kits and as accurate.
 
 The polynomial coefficients were computed with mpmath at 240 bits (``tests/reference/gelu.py`` documents how, and
 the tests compare every order against an independent mpmath reference).
@@ -39,6 +39,7 @@ from .. import _math, _pairs
 from .._activation import activation
 from .._registry import Formula, Param, Spec
 from .elu import _constant_pair, error_free, estrin, horner, precision, split_dd
+from .sigmoid import _terms_pair
 
 __all__ = ["gelu"]
 
@@ -515,8 +516,8 @@ def _assemble(m: Any, order: int, parts: Any) -> Any:
 
 def _exact(m: Any, order: int) -> Any:
     """G(u) = -u Phi(-u), G' = Phi(-u) - u phi(u), G'' = phi(u) (2 - u^2), with Phi(-u) = phi(u) R(u)."""
-    if _math.compiled(m) and (order != 1 or not _math.lean(m)):  # float32 f': see _exact_pair
-        return _exact_pair(_pairs.for_results(_math.lean(m)), order)
+    if _math.compiled(m) and (order != 1 or not _math.lean(m)):  # float32 f': the pairs' polynomial about f''s zero
+        return _exact_pair(_pairs.for_results(_math.lean(m)), order)  # costs more than the lean kit (1.7 -> 2.6 ns)
     k = _kit(m)
     two_prod, two_sum, _renorm, mul2, sub2 = k.two_prod, k.two_sum, k.renorm, k.mul2, k.sub2
     exp_shifted, times, mills, root_poly, roots = k.exp_shifted, k.times, k.mills, k.root_g1_exact, k.roots
@@ -578,11 +579,11 @@ def _mills_pair(p: SimpleNamespace) -> Any:
     return _pairs.helper(mills)
 
 
-def _root_pair(p: SimpleNamespace) -> Any:
+def _root_pair(p: SimpleNamespace, constants: tuple[Any, ...]) -> Any:
     """``u -> (gh, gl)``: G'(u) about its zero u0 (0.3 < u < 1.25) as c1 d + c2 d^2 + d^3 P(d), d = u - u0, a pair of
-    p's precision (the kits' polynomial, _G1E_ROOT, without the terms that stay below p's precision)."""
+    p's precision (the kits' polynomial ``constants``, without the terms that stay below p's precision)."""
     c, fma, two_sum = p.dtype, _pairs.fma, p.two_sum
-    u0, c1, c2, rest = _G1E_ROOT
+    u0, c1, c2, rest = constants
     (r_hi, r_lo), (c1h, c1l), (c2h, c2l) = (_constant_pair(p, k) for k in (u0, c1, c2))
     reach = 0.5  # |d| < 0.5 on the interval; d^3 P(d) within 2^-(p + 5) of c1 d there
     rest = _pairs.significant(rest[::-1], reach, 2.0 ** -(np.finfo(c).nmant + 6) * abs(c1[0]) / reach**2)
@@ -603,20 +604,45 @@ def _root_pair(p: SimpleNamespace) -> Any:
     return _pairs.helper(root)
 
 
+def _finish_pair(p: SimpleNamespace, order: int, cap: float, root: tuple[Any, ...]) -> Any:
+    """``(v, u, gh, gl, big) -> f^(order)(v)`` from G^(order)(u) = (gh + gl) big TINY, u = min(|v|, ``cap``), by the
+    symmetries in the module's docstring: f = v + G (v > 0, Fast2Sum: |G| < v / 2) or G, f' = 1 - G' (v > 0) or G',
+    with G' from its polynomial about the zero (``root``, _root_pair) for 0.3 < u < 1.25, and f'' = G''."""
+    c, two_sum, select, tiny = p.dtype, p.two_sum, p.select, p.TINY
+    zero, one, top, u1, lo, hi = p.ZERO, p.ONE, c(cap), c(root[0][0]), c(0.3), c(1.25)
+    near_zero = _root_pair(p, root)
+
+    def finish(v, u, gh, gl, big):  # type: ignore[no-untyped-def]
+        tail = ((gh + gl) * big) * tiny  # rounded once, also to a subnormal
+        if order == 2:
+            return tail
+        scale = big * tiny
+        if order == 0:
+            h = v + gh * scale
+            pos = h + ((gh * scale - (h - v)) + gl * scale)
+            return select(v > zero, select(u < top, pos, v), select(v == zero, v, tail))
+        near = (u > lo) & (u < hi)
+        qh, ql = near_zero(select(near, u, u1))
+        ch = select(near, qh, gh * scale)
+        cl = select(near, ql, gl * scale)
+        h, e = two_sum(one, -ch)
+        return select(v > zero, h + (e - cl), select(near, qh + ql, tail))
+
+    return _pairs.helper(finish)
+
+
 def _exact_pair(p: SimpleNamespace, order: int) -> Any:
     """x Phi(x), its f' and f'' in pairs of the result's precision (actgrad._pairs): G^(order)(u) = e^-(u^2/2) M(u),
     M = -u R(u) / sqrt(2 pi), (R(u) - u) / sqrt(2 pi) or (2 - u^2) / sqrt(2 pi) as a pair, e^-(u^2/2) with u^2 an exact
-    pair (e^-(a + c) = e^-a (1 - c)) and the scale applied last; f = x + G(x) (x > 0) or G(-x), f' = 1 - G'(x) or
-    G'(-x), f'' = G''(|x|) (see the module's docstring). f' near its zero takes the polynomial about it."""
+    pair (e^-(a + c) = e^-a (1 - c)) and the scale applied last (_finish_pair)."""
     c, fma, two_sum, exp_parts, select, narrow = p.dtype, _pairs.fma, p.two_sum, p.exp_parts, p.select, p.narrow
-    mills, root, (kh, kl) = _mills_pair(p), _root_pair(p), _constant_pair(p, _INV_SQRT_2PI)
-    zero, one, two, half, tiny = p.ZERO, p.ONE, c(2.0), c(0.5), p.TINY
-    cap, u1, lo, hi = c(_V_PAIR[np.dtype(c).name]["cap"]), c(_G1E_ROOT[0][0]), c(0.3), c(1.25)
+    mills, (kh, kl), cap = _mills_pair(p), _constant_pair(p, _INV_SQRT_2PI), _V_PAIR[np.dtype(c).name]["cap"]
+    finish, two, half, top = _finish_pair(p, order, cap, _G1E_ROOT), c(2.0), c(0.5), c(cap)
 
     def f(x):  # type: ignore[no-untyped-def]
         v = narrow(x)
         a = abs(v)
-        u = select(a < cap, a, cap)
+        u = select(a < top, a, top)
         sh = u * u
         sl = fma(u, u, -sh)
         eh, el, big = exp_parts(-half * sh)
@@ -635,20 +661,57 @@ def _exact_pair(p: SimpleNamespace, order: int) -> Any:
                 mh, ml = two_sum(rh, -ph)
                 ml = ml + (rl - (fma(u, kh, -ph) + u * kl))
         gh = mh * eh
-        gl = fma(mh, eh, -gh) + (mh * el + ml * eh)
-        if order == 2:
-            return ((gh + gl) * big) * tiny
-        scale = big * tiny
+        return finish(v, u, gh, fma(mh, eh, -gh) + (mh * el + ml * eh), big)
+
+    return f
+
+
+def _tanh_pair(p: SimpleNamespace, order: int) -> Any:
+    """The tanh approximation's f and f' in pairs of the result's precision: z = 2 y(u) = 2 kappa u (1 + a u^2) as a
+    pair (u^2 exact), e = e^-z and D = 1 + e from _terms_pair, G = -u e / D and G' = e (D - 2 u y'(u)) / D^2 with one
+    corrected division each; the rest as the exact variant's (_finish_pair)."""
+    c, fma, two_sum, select, narrow, square = p.dtype, _pairs.fma, p.two_sum, p.select, p.narrow, p.square
+    terms, finish = _terms_pair(p, low=True), _finish_pair(p, order, _U_MAX_TANH, _G1T_ROOT)
+    one, top = p.ONE, c(_U_MAX_TANH)
+    (ah, al), (a3h, a3l) = _constant_pair(p, _A), _constant_pair(p, _A3)
+    (kh, kl), (k2h, k2l), two = _constant_pair(p, _KAPPA), _constant_pair(p, _TWO_KAPPA), c(2.0)
+
+    def f(x):  # type: ignore[no-untyped-def]
+        v = narrow(x)
+        a = abs(v)
+        u = select(a < top, a, top)
+        sh = u * u
+        sl = fma(u, u, -sh)
+        qh = ah * sh  # a u^2
+        ql = fma(ah, sh, -qh) + (ah * sl + al * sh)
+        oh, ol = two_sum(one, qh)
+        ol = ol + ql
+        wh = u * oh  # u (1 + a u^2)
+        wl = fma(u, oh, -wh) + u * ol
+        zh = k2h * wh
+        th, tl, big, dh, dl = terms(zh, fma(k2h, wh, -zh) + (k2h * wl + k2l * wh))
         if order == 0:
-            h = v + gh * scale  # |G| < x / 2 (x > 0)
-            pos = h + ((gh * scale - (h - v)) + gl * scale)
-            return select(v > zero, select(a < cap, pos, v), select(v == zero, v, ((gh + gl) * big) * tiny))
-        near = (u > lo) & (u < hi)
-        qh, ql = root(select(near, u, u1))
-        ch = select(near, qh, gh * scale)
-        cl = select(near, ql, gl * scale)
-        h, e = two_sum(one, -ch)
-        return select(v > zero, h + (e - cl), select(near, qh + ql, ((gh + gl) * big) * tiny))
+            r = one / dh
+            mh = th * r  # e / D, e unscaled
+            ml = ((fma(-mh, dh, th) + tl) - mh * dl) * r
+            gh = -u * mh
+            return finish(v, u, gh, -(fma(u, mh, gh) + u * ml), big)
+        q3h = a3h * sh  # y'(u) = kappa (1 + 3 a u^2)
+        q3l = fma(a3h, sh, -q3h) + (a3h * sl + a3l * sh)
+        o3h, o3l = two_sum(one, q3h)
+        o3l = o3l + q3l
+        yh = kh * o3h
+        yl = fma(kh, o3h, -yh) + (kh * o3l + kl * o3h)
+        mh = two * u * yh  # 2 u y'(u)
+        ml = fma(two * u, yh, -mh) + two * u * yl
+        nh, nl = two_sum(dh, -mh)
+        nl = nl + (dl - ml)
+        eh = th * nh  # e (D - 2 u y'), e unscaled
+        el = fma(th, nh, -eh) + (th * nl + tl * nh)
+        pp, pe = square(dh, dl)
+        r = one / pp
+        gh = eh * r
+        return finish(v, u, gh, ((fma(-gh, pp, eh) + el) - gh * pe) * r, big)
 
     return f
 
@@ -659,6 +722,8 @@ def _exact_pair(p: SimpleNamespace, order: int) -> Any:
 def _tanh(m: Any, order: int) -> Any:
     """With e = exp(-2 y(u)) and D = 1 + e (y(u) = -y(-u) > 0 for u > 0):
     G = -u e/D, G' = e (D - 2 u y'(u)) / D^2, G'' = 4 e/D^2 (kappa (1 + 6 a u^2) - u y'(u)^2 (1 - e)/D)."""
+    if _math.compiled(m) and order < 2 and (order == 0 or not _math.lean(m)):  # float32 f': see _exact
+        return _tanh_pair(_pairs.for_results(_math.lean(m)), order)
     k = _kit(m)
     two_prod, two_sum, _renorm, mul2, div2, sub2 = k.two_prod, k.two_sum, k.renorm, k.mul2, k.div2, k.sub2
     exp_shifted, times, root_g1, root_g2, roots = k.exp_shifted, k.times, k.root_g1_tanh, k.root_g2_tanh, k.roots
