@@ -46,8 +46,9 @@ CASES = [(name, order) for name in ("sigmoid", "tanh", "silu", "elu", "selu", "c
     ("gelu", 2),
     ("gelu_tanh", 0),
 ]
-#: float64 only: GELU's f' and TeLU for float32 results compute in float64 (actgrad._lean), where pairs cost more.
-CASES_64 = [*CASES, ("gelu", 1), ("gelu_tanh", 1), ("telu", 0), ("telu", 1)]
+#: float64 only: GELU's f', TeLU and the f'' of sigmoid, tanh and silu for float32 results compute in float64
+#: (actgrad._lean), where pairs cost more or need another series near 0.
+CASES_64 = [*CASES, ("gelu", 1), ("gelu_tanh", 1), ("telu", 0), ("telu", 1), ("sigmoid", 2), ("tanh", 2), ("silu", 2)]
 #: Cases with a parameter: the activation and its parameters.
 VARIANTS = {"gelu_tanh": ("gelu", {"approximate": "tanh"})}
 _F32_MIN_NORMAL = 2.0**-126
@@ -161,6 +162,9 @@ _MPMATH = {
         1 / (1 + mpmath.exp(-2 * _y_tanh(x)))
         + x * mpmath.sqrt(2 / mpmath.pi) * (1 + 3 * mpmath.mpf("0.044715") * x**2) / (2 * mpmath.cosh(_y_tanh(x)) ** 2)
     ),
+    ("sigmoid", 2): lambda x: -mpmath.tanh(x / 2) / (4 * mpmath.cosh(x / 2) ** 2),
+    ("tanh", 2): lambda x: -2 * mpmath.tanh(x) / mpmath.cosh(x) ** 2,
+    ("silu", 2): lambda x: (2 - x * mpmath.tanh(x / 2)) / (4 * mpmath.cosh(x / 2) ** 2),
     ("telu", 0): lambda x: x * mpmath.tanh(mpmath.exp(x)),
     ("telu", 1): lambda x: mpmath.tanh(mpmath.exp(x)) + x * mpmath.exp(x) / mpmath.cosh(mpmath.exp(x)) ** 2,
 }
@@ -189,8 +193,8 @@ MAX_ULP_64 = 0.8
 
 @pytest.mark.parametrize(("name", "order"), CASES_64)
 def test_float64_kernels_against_mpmath(name: str, order: int) -> None:
-    """Standard normal (x 3), uniform on [-40, 40] and [-760, 40], log-spaced magnitudes down to 1e-300 and |x| <
-    0.2: 2,000 points in all."""
+    """Standard normal (x 3), uniform on [-40, 40] and [-760, 40], log-spaced magnitudes down to 1e-300, |x| < 0.2 and
+    log-spaced magnitudes from 1e-20 to 7e-13: 2,200 points in all."""
     rng = np.random.default_rng(11)
     x = np.concatenate(
         [
@@ -199,6 +203,7 @@ def test_float64_kernels_against_mpmath(name: str, order: int) -> None:
             rng.uniform(-760, 40, 400),
             np.exp(rng.uniform(-690, 3, 400)) * rng.choice([-1, 1], 400),
             rng.uniform(-0.2, 0.2, 200),
+            np.exp(rng.uniform(-46, -28, 200)) * rng.choice([-1, 1], 200),  # |x| near 2^-53, where 1 - e^-|x| is hard
         ]
     )
     ours = _derivative(name, order)(x)

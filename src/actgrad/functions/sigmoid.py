@@ -562,11 +562,12 @@ def _sigmoid_pair(p: SimpleNamespace, order: int, sign: float = 1.0) -> Any:
 
 def _tanh_pair(p: SimpleNamespace, order: int) -> Any:
     """tanh x = sign(x) (1 - t) / (1 + t) and tanh' x = 4 t / (1 + t)^2, t = e^-2|x|. For 2|x| < ln2/2 the pair's
-    reduced argument is -2|x| itself and 1 - t = -((hi - 1) + lo) keeps its relative accuracy, down to a relative
-    2^-2p (the pair's span): enough in float64; float32 takes tanh's Taylor series below |x| = 0.1 (p.TANH)."""
+    reduced argument is -2|x| itself and 1 - t = -((hi - 1) + lo) keeps its relative accuracy while 2|x| is well
+    above the pair's span (2^-2p relative to 1: 1 + t = u + d rounds d); below p.TANH_CUT (0.1 for float32, 2^-12
+    for float64), tanh's Taylor series (p.TANH)."""
     terms, narrow, div_pair, square, where = _terms_pair(p), p.narrow, p.div_pair, p.square, p.select
     one, zero, cut, four_tiny = p.ONE, p.ZERO, p.TANH_CUT, p.FOUR * p.TINY
-    series = _pairs.horner(p.TANH) if p.TANH else None
+    series = _pairs.horner(p.TANH)
 
     def f(x):  # type: ignore[no-untyped-def]
         v = narrow(x)
@@ -576,9 +577,8 @@ def _tanh_pair(p: SimpleNamespace, order: int) -> Any:
             t = u - one  # exact; t = (u - 1) + d
             nh = one - t  # exact
             q = div_pair(nh, ((one - nh) - t) - d, u, d)
-            if series is not None:
-                y = v * v
-                q = where(a < cut, abs(v + v * (y * series(y))), q)
+            y = v * v
+            q = where(a < cut, abs(v + v * (y * series(y))), q)
             return where(v == zero, v, where(v < zero, -q, q))  # see _ZERO
         pp, pe = square(u, d)
         return (div_pair(th, tl, pp, pe) * big) * four_tiny
@@ -736,6 +736,8 @@ def _sigmoid_grad(m: Any) -> Any:
 
 
 def _sigmoid_grad2(m: Any) -> Any:
+    if _math.compiled(m) and not _math.lean(m):  # float32: 1 - t would need a series near 0 (see _tanh_pair)
+        return _curvature_pair(1.0, 1.0)
     k = _kit(m)
     terms, d2sig = k.terms, k.d2sig
 
@@ -793,6 +795,8 @@ def _tanh_grad(m: Any) -> Any:
 
 
 def _tanh_grad2(m: Any) -> Any:
+    if _math.compiled(m) and not _math.lean(m):  # float32: see _sigmoid_grad2
+        return _curvature_pair(8.0, 2.0)
     k = _kit(m)
     terms, d2sig = k.terms, k.d2sig
 
@@ -1088,6 +1092,8 @@ def _silu_grad(m: Any) -> Any:
 
 
 def _silu_grad2(m: Any) -> Any:
+    if _math.compiled(m) and not _math.lean(m):
+        return _curvature_pair(1.0, 1.0, _near_zero_pair(_SILU2, 0.15))
     k = _kit(m)
     terms, div2, two_prod, two_sum, cube = k.terms, k.div2, k.two_prod, k.two_sum, k.cube
     root = k.near_root(_SILU2, 0.15)
@@ -1486,6 +1492,76 @@ def _telu_lean(m: Any, k: SimpleNamespace, grad: bool) -> Any:
     return f
 
 
+def _near_zero_pair(constants: tuple[Any, ...], width: float) -> Any:
+    """``x -> (close, value)``: |x - r| < ``width``, and the Taylor polynomial about a zero r of a float64 kernel's
+    function (a _SILU1-style tuple: r, c1, (cn, ..., c2) as in the kits' near_root), c1 y + c2 y^2 + y^3 P(y),
+    y = x - r, with its first two terms in pairs and P without the terms below 2^-57 of c1 y in the window."""
+    (r_hi, r_lo), (c1_hi, c1_lo), rest = constants
+    c2, fma, two_sum, select = rest[-1], _pairs.fma, _pairs.DOUBLE.two_sum, _pairs.DOUBLE.select
+    tail = _pairs.estrin(_pairs.significant(rest[-2::-1], width, 2.0**-57 * abs(c1_hi) / width**2))
+
+    def at(x):  # type: ignore[no-untyped-def]
+        close = abs(x - r_hi) < width
+        yh = select(close, x, r_hi) - r_hi  # exact near the root
+        y = yh - r_lo
+        ph = c1_hi * yh
+        yy = yh * yh
+        yyl = fma(yh, yh, -yy) - 2.0 * yh * r_lo
+        p2 = c2 * yy
+        ch, cl = two_sum(ph, p2)
+        cl = cl + ((fma(c1_hi, yh, -ph) - c1_hi * r_lo + c1_lo * y) + (fma(c2, yy, -p2) + c2 * yyl))
+        return close, ch + (cl + y * (y * (y * tail(y))))
+
+    return _pairs.helper(at)
+
+
+def _curvature_pair(scale: float, grow: float, zero: Any = None) -> Any:
+    """f'' for float64 results in pairs, from t = e^-a, a = ``grow`` |x|, and 1 + t = v + d, 1 - t = 2 - (v + d)
+    (relative to a also for small a: see _tanh_pair):
+
+    - sigmoid'' (``scale`` 1, ``grow`` 1) and tanh'' (8, 2): -sign(x) scale t (1 - t) / (1 + t)^3, the zero at 0
+      signed as the function beside it, and for a / 2 below p.TANH_CUT, the Taylor series of scale/4 tanh sech^2;
+    - silu'' (``zero``, its _near_zero_pair): t M / (1 + t)^3, M = 2 - a + t (2 + a), even in x."""
+    p = _pairs.DOUBLE
+    terms, two_sum, select, fma, tiny, cut = _terms_pair(p), p.two_sum, p.select, _pairs.fma, p.TINY, p.TANH_CUT
+    quarter, c3, c5 = 0.25 * scale, -4.0 / 3.0, 17.0 / 15.0
+
+    def f(x):  # type: ignore[no-untyped-def]
+        a = select(abs(x) < 2000.0, grow * abs(x), grow * 2000.0)
+        th, tl, big, v, d = terms(a, 0.0)
+        if zero is None:
+            tm = v - 1.0  # exact: t = tm + d
+            mh = 1.0 - tm  # exact: 1 - t = mh - d
+            ml = -d
+        else:
+            hh, hl = two_sum(2.0, -a)
+            qh, ql = two_sum(2.0, a)
+            tm = v - 1.0
+            gh = tm * qh  # t (2 + a)
+            gl = fma(tm, qh, -gh) + (tm * ql + d * qh)
+            mh, ml = two_sum(hh, gh)
+            ml = ml + (hl + gl)
+        nh = th * mh  # t M, t unscaled
+        nl = fma(th, mh, -nh) + (th * ml + tl * mh)
+        sh = v * v  # (1 + t)^3
+        sl = fma(v, v, -sh) + 2.0 * v * d
+        ch = sh * v
+        cl = fma(sh, v, -ch) + (sl * v + sh * d)
+        r = 1.0 / ch
+        qh = nh * r
+        q = qh + ((fma(-qh, ch, nh) + nl) - qh * cl) * r
+        w = ((scale * q) * big) * tiny
+        if zero is None:  # below the cut, (scale / 4) g(a / 2), g = tanh sech^2 by its Taylor series (see _tanh_pair)
+            y = 0.5 * a
+            yy = y * y
+            w = select(y < cut, quarter * (y + y * (yy * (c3 + yy * c5))), w)
+            return select(x == 0.0, -x, select(x > 0.0, -w, w))  # see _ZERO
+        close, poly = zero(abs(x))
+        return select(close, poly, w)
+
+    return f
+
+
 #: telu's pair kernels: below this x, tanh(e^x) = e^x to 2^-80 (and e^x may be subnormal: scaled once); above the
 #: other, telu(x) = x and telu'(x) = 1 to every digit (e^-2u < 2^-150 for u = e^x).
 _TELU_TAIL = -27.0
@@ -1504,9 +1580,7 @@ def _telu_pair(order: int) -> Any:
     p = _pairs.DOUBLE
     exp_parts, terms, square, two_sum, select = p.exp_parts, _terms_pair(p, low=True), p.square, p.two_sum, p.select
     fma, tiny, top, tail = _pairs.fma, p.TINY, _TELU_TOP, _TELU_TAIL
-    (r_hi, r_lo), (c1_hi, c1_lo), rest = _TELU1
-    c2, width = rest[-1], 0.1  # the polynomial's window: |x - r| < width, its terms to 2^-57 of c1 y there
-    root_tail = _pairs.estrin(_pairs.significant(rest[-2::-1], width, 2.0**-57 * abs(c1_hi) / width**2))
+    near_zero = _near_zero_pair(_TELU1, 0.1)
     # z^2 P(z) for z = 4 u^2 <= 4 e^-1/2 (x <= -1/4), its terms to 2^-60 (below 2^-57 of B outside the root's window)
     sinhc, (sixth_h, sixth_l) = _pairs.estrin(_pairs.significant(_SINHC[-2::-1], 2.43, 2.0**-60 / 2.43**2)), _SIXTH
 
@@ -1555,17 +1629,7 @@ def _telu_pair(order: int) -> Any:
         k = 2.0 * qh * s2
         h = 1.0 - k  # |k| < 1/2: the error of h is (1 - h) - k exactly
         body = select(neg, (qh + ql) * s2, h + (((1.0 - h) - k) - 2.0 * ql * s2))
-        # about the zero (x = r): c1 y + c2 y^2 + y^3 P(y), y = x - r, the first two terms in pairs
-        close = abs(x - r_hi) < width
-        yh = select(close, x, r_hi) - r_hi  # exact near the root
-        y = yh - r_lo
-        ph = c1_hi * yh
-        yy = yh * yh
-        yyl = fma(yh, yh, -yy) - 2.0 * yh * r_lo
-        p2 = c2 * yy
-        ch, cl = two_sum(ph, p2)
-        cl = cl + ((fma(c1_hi, yh, -ph) - c1_hi * r_lo + c1_lo * y) + (fma(c2, yy, -p2) + c2 * yyl))
-        poly = ch + (cl + y * (y * (y * root_tail(y))))
+        close, poly = near_zero(x)
         fe = oh * eh  # x < tail: (1 + x) u, scaled once
         far = (fe + (fma(oh, eh, -fe) + oh * el + ol * eh)) * big * tiny
         return select(x > top, 1.0, select(x < tail, far, select(close, poly, body)))
