@@ -138,14 +138,13 @@ def _build(
     scale: int,
     x_min: float,
     exp_poly: tuple[float, ...],
-    tanh_series: tuple[float, ...],
-    tanh_cut: float,
+    linear: float,
 ) -> SimpleNamespace:
     """The namespace of one precision: ``dtype`` (np.float32 or np.float64); ln2_hi, ln 2 to few enough bits
     that k * ln2_hi is exact, and ln2_lo, the rest (``ln2``: the pair, from ln 2 to more digits than float64's);
     e^x = (hi + lo) 2^(k + scale) 2^-scale; below ``x_min`` every product with e^x rounds
-    to 0; ``exp_poly``, (e^r - 1 - r) / r^2 on |r| <= ln2/2, lowest degree first; ``tanh_series``, the Taylor
-    coefficients of (tanh x / x - 1) / x^2 in x^2, for |x| < ``tanh_cut``."""
+    to 0; ``exp_poly``, (e^r - 1 - r) / r^2 on |r| <= ln2/2, lowest degree first; below ``linear``, tanh x rounds
+    to x (x^2 / 3 is below a quarter of the precision's half-ulp: within 0.33 ulp)."""
     c = dtype
     one, two = c(1.0), c(2.0)
     inv_ln2, ln2_hi, ln2_lo, lowest = c(1.0 / math.log(2.0)), c(ln2[0]), c(ln2[1]), c(x_min)
@@ -252,16 +251,10 @@ def _build(
         FOUR=c(4.0),
         X_MIN=lowest,
         X_CAP=c(50.0),  # silu(x) rounds to x and silu'(x) to 1 beyond, in either precision
-        TANH_CUT=c(tanh_cut),
-        TANH=tuple(c(v) for v in tanh_series),
+        LINEAR=c(linear),
         EXP_POLY=exp_poly,
     )
 
-
-#: (tanh x / x - 1) / x^2 as a series in x^2, for small |x| (functions/sigmoid.py's _tanh_pair: 1 - e^-2|x| from the
-#: pairs is relative to 2|x| only down to |x| ~ 2^-p): below 0.1 to x^6 for float32 (remainder below 2^-32), below
-#: 2^-12 to x^4 for float64 (below 2^-76).
-_TANH_SERIES = (-1 / 3, 2 / 15, -17 / 315)
 
 #: float32: ln 2 to 16 bits (k * it exact for the |k| <= 174 that occur); 2^-64 keeps big normal down to e^-120
 #: (120 e^-120 < 2^-150); a degree-5 polynomial (the float32 roundings of its interpolant at the 6 Chebyshev nodes of
@@ -279,8 +272,7 @@ SINGLE = _build(
         0.0013933731243014336,
         0.000198910798644647,
     ),
-    tanh_series=_TANH_SERIES,
-    tanh_cut=0.1,
+    linear=2.0**-12,
 )
 
 #: float64: ln 2 to 32 bits (|k| <= 1097); 2^-128 keeps big normal down to e^-760 (760 e^-760 < 2^-1075); degree
@@ -304,8 +296,7 @@ DOUBLE = _build(
         2.0918170876658783e-09,
         1.608665004457821e-10,
     ),
-    tanh_series=_TANH_SERIES[:2],
-    tanh_cut=2.0**-12,
+    linear=2.0**-27,
 )
 
 

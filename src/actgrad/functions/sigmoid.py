@@ -563,11 +563,10 @@ def _sigmoid_pair(p: SimpleNamespace, order: int, sign: float = 1.0) -> Any:
 def _tanh_pair(p: SimpleNamespace, order: int) -> Any:
     """tanh x = sign(x) (1 - t) / (1 + t) and tanh' x = 4 t / (1 + t)^2, t = e^-2|x|. For 2|x| < ln2/2 the pair's
     reduced argument is -2|x| itself and 1 - t = -((hi - 1) + lo) keeps its relative accuracy while 2|x| is well
-    above the pair's span (2^-2p relative to 1: 1 + t = u + d rounds d); below p.TANH_CUT (0.1 for float32, 2^-12
-    for float64), tanh's Taylor series (p.TANH)."""
+    above the pair's span (2^-2p relative to 1: 1 + t = u + d rounds d), and below p.LINEAR (2^-12 for float32,
+    2^-27 for float64), where that no longer holds, tanh x rounds to x."""
     terms, narrow, div_pair, square, where = _terms_pair(p), p.narrow, p.div_pair, p.square, p.select
-    one, zero, cut, four_tiny = p.ONE, p.ZERO, p.TANH_CUT, p.FOUR * p.TINY
-    series = _pairs.horner(p.TANH)
+    one, zero, linear, four_tiny = p.ONE, p.ZERO, p.LINEAR, p.FOUR * p.TINY
 
     def f(x):  # type: ignore[no-untyped-def]
         v = narrow(x)
@@ -577,9 +576,7 @@ def _tanh_pair(p: SimpleNamespace, order: int) -> Any:
             t = u - one  # exact; t = (u - 1) + d
             nh = one - t  # exact
             q = div_pair(nh, ((one - nh) - t) - d, u, d)
-            y = v * v
-            q = where(a < cut, abs(v + v * (y * series(y))), q)
-            return where(v == zero, v, where(v < zero, -q, q))  # see _ZERO
+            return where(a < linear, v, where(v < zero, -q, q))  # and tanh(+-0) = +-0 (see _ZERO)
         pp, pe = square(u, d)
         return (div_pair(th, tl, pp, pe) * big) * four_tiny
 
@@ -1520,11 +1517,11 @@ def _curvature_pair(scale: float, grow: float, zero: Any = None) -> Any:
     (relative to a also for small a: see _tanh_pair):
 
     - sigmoid'' (``scale`` 1, ``grow`` 1) and tanh'' (8, 2): -sign(x) scale t (1 - t) / (1 + t)^3, the zero at 0
-      signed as the function beside it, and for a / 2 below p.TANH_CUT, the Taylor series of scale/4 tanh sech^2;
+      signed as the function beside it, and scale a / 8 for a / 2 below p.LINEAR (g = tanh sech^2 = y - 4/3 y^3 + ...
+      rounds to y there, see _tanh_pair);
     - silu'' (``zero``, its _near_zero_pair): t M / (1 + t)^3, M = 2 - a + t (2 + a), even in x."""
     p = _pairs.DOUBLE
-    terms, two_sum, select, fma, tiny, cut = _terms_pair(p), p.two_sum, p.select, _pairs.fma, p.TINY, p.TANH_CUT
-    quarter, c3, c5 = 0.25 * scale, -4.0 / 3.0, 17.0 / 15.0
+    terms, two_sum, select, fma, tiny, linear = _terms_pair(p), p.two_sum, p.select, _pairs.fma, p.TINY, p.LINEAR
 
     def f(x):  # type: ignore[no-untyped-def]
         a = select(abs(x) < 2000.0, grow * abs(x), grow * 2000.0)
@@ -1551,10 +1548,8 @@ def _curvature_pair(scale: float, grow: float, zero: Any = None) -> Any:
         qh = nh * r
         q = qh + ((fma(-qh, ch, nh) + nl) - qh * cl) * r
         w = ((scale * q) * big) * tiny
-        if zero is None:  # below the cut, (scale / 4) g(a / 2), g = tanh sech^2 by its Taylor series (see _tanh_pair)
-            y = 0.5 * a
-            yy = y * y
-            w = select(y < cut, quarter * (y + y * (yy * (c3 + yy * c5))), w)
+        if zero is None:
+            w = select(a < 2.0 * linear, (0.125 * scale) * a, w)  # exact
             return select(x == 0.0, -x, select(x > 0.0, -w, w))  # see _ZERO
         close, poly = zero(abs(x))
         return select(close, poly, w)
