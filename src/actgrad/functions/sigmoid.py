@@ -733,8 +733,8 @@ def _sigmoid_grad(m: Any) -> Any:
 
 
 def _sigmoid_grad2(m: Any) -> Any:
-    if _math.compiled(m) and not _math.lean(m):  # float32: 1 - t would need a series near 0 (see _tanh_pair)
-        return _curvature_pair(1.0, 1.0)
+    if _math.compiled(m):
+        return _curvature_pair(_pairs.for_results(_math.lean(m)), 1.0, 1.0)
     k = _kit(m)
     terms, d2sig = k.terms, k.d2sig
 
@@ -792,8 +792,8 @@ def _tanh_grad(m: Any) -> Any:
 
 
 def _tanh_grad2(m: Any) -> Any:
-    if _math.compiled(m) and not _math.lean(m):  # float32: see _sigmoid_grad2
-        return _curvature_pair(8.0, 2.0)
+    if _math.compiled(m):
+        return _curvature_pair(_pairs.for_results(_math.lean(m)), 8.0, 2.0)
     k = _kit(m)
     terms, d2sig = k.terms, k.d2sig
 
@@ -1090,7 +1090,7 @@ def _silu_grad(m: Any) -> Any:
 
 def _silu_grad2(m: Any) -> Any:
     if _math.compiled(m) and not _math.lean(m):
-        return _curvature_pair(1.0, 1.0, _near_zero_pair(_SILU2, 0.15))
+        return _curvature_pair(_pairs.DOUBLE, 1.0, 1.0, _near_zero_pair(_SILU2, 0.15))
     k = _kit(m)
     terms, div2, two_prod, two_sum, cube = k.terms, k.div2, k.two_prod, k.two_sum, k.cube
     root = k.near_root(_SILU2, 0.15)
@@ -1512,45 +1512,46 @@ def _near_zero_pair(constants: tuple[Any, ...], width: float) -> Any:
     return _pairs.helper(at)
 
 
-def _curvature_pair(scale: float, grow: float, zero: Any = None) -> Any:
-    """f'' for float64 results in pairs, from t = e^-a, a = ``grow`` |x|, and 1 + t = v + d, 1 - t = 2 - (v + d)
+def _curvature_pair(p: SimpleNamespace, scale: float, grow: float, zero: Any = None) -> Any:
+    """f'' in pairs of p's precision, from t = e^-a, a = ``grow`` |x|, and 1 + t = v + d, 1 - t = 2 - (v + d)
     (relative to a also for small a: see _tanh_pair):
 
     - sigmoid'' (``scale`` 1, ``grow`` 1) and tanh'' (8, 2): -sign(x) scale t (1 - t) / (1 + t)^3, the zero at 0
-      signed as the function beside it, and scale a / 8 for a / 2 below p.LINEAR (g = tanh sech^2 = y - 4/3 y^3 + ...
-      rounds to y there, see _tanh_pair);
-    - silu'' (``zero``, its _near_zero_pair): t M / (1 + t)^3, M = 2 - a + t (2 + a), even in x."""
-    p = _pairs.DOUBLE
-    terms, two_sum, select, fma, tiny, linear = _terms_pair(p), p.two_sum, p.select, _pairs.fma, p.TINY, p.LINEAR
+      signed as the function beside it, and scale a / 8 for a below p.LINEAR (g = tanh sech^2 = y - 4/3 y^3 + ...
+      rounds to y for y = a / 2 below half the cut where tanh y rounds to y: see _tanh_pair);
+    - silu'' (float64; ``zero``, its _near_zero_pair): t M / (1 + t)^3, M = 2 - a + t (2 + a), even in x."""
+    c, terms, two_sum, select, fma, narrow = p.dtype, _terms_pair(p), p.two_sum, p.select, _pairs.fma, p.narrow
+    tiny, linear, zero_, one, two, cap = p.TINY, p.LINEAR, p.ZERO, p.ONE, c(2.0), c(2000.0)
+    grow, scale, eighth = c(grow), c(scale), c(0.125 * scale)
 
     def f(x):  # type: ignore[no-untyped-def]
-        a = select(abs(x) < 2000.0, grow * abs(x), grow * 2000.0)
-        th, tl, big, v, d = terms(a, 0.0)
+        v = narrow(x)
+        a = grow * select(abs(v) < cap, abs(v), cap)
+        th, tl, big, u, d = terms(a, zero_)
+        tm = u - one  # exact: t = tm + d
         if zero is None:
-            tm = v - 1.0  # exact: t = tm + d
-            mh = 1.0 - tm  # exact: 1 - t = mh - d
+            mh = one - tm  # exact: 1 - t = mh - d
             ml = -d
         else:
-            hh, hl = two_sum(2.0, -a)
-            qh, ql = two_sum(2.0, a)
-            tm = v - 1.0
+            hh, hl = two_sum(two, -a)
+            qh, ql = two_sum(two, a)
             gh = tm * qh  # t (2 + a)
             gl = fma(tm, qh, -gh) + (tm * ql + d * qh)
             mh, ml = two_sum(hh, gh)
             ml = ml + (hl + gl)
         nh = th * mh  # t M, t unscaled
         nl = fma(th, mh, -nh) + (th * ml + tl * mh)
-        sh = v * v  # (1 + t)^3
-        sl = fma(v, v, -sh) + 2.0 * v * d
-        ch = sh * v
-        cl = fma(sh, v, -ch) + (sl * v + sh * d)
-        r = 1.0 / ch
+        sh = u * u  # (1 + t)^3
+        sl = fma(u, u, -sh) + two * u * d
+        ch = sh * u
+        cl = fma(sh, u, -ch) + (sl * u + sh * d)
+        r = one / ch
         qh = nh * r
         q = qh + ((fma(-qh, ch, nh) + nl) - qh * cl) * r
         w = ((scale * q) * big) * tiny
         if zero is None:
-            w = select(a < 2.0 * linear, (0.125 * scale) * a, w)  # exact
-            return select(x == 0.0, -x, select(x > 0.0, -w, w))  # see _ZERO
+            w = select(a < linear, eighth * a, w)  # exact
+            return select(v == zero_, -v, select(v > zero_, -w, w))  # see _ZERO
         close, poly = zero(abs(x))
         return select(close, poly, w)
 
