@@ -253,6 +253,25 @@ def test_exp_polynomial_is_the_chebyshev_interpolant(dtype: str, nodes: int, wid
             assert abs((value * t**2 + t + 1) / mpmath.exp(t) - 1) < bound, t
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_gelu_mills_polynomial_is_the_chebyshev_interpolant(dtype: str) -> None:
+    """GELU's pair kernels' Mills ratio V(t) (see ``mills_pair`` in tests/reference/gelu.py) recomputed at 200 bits:
+    the same coefficients, and V(t) / (2 + u) within 2^-56 (float64) or 2^-28 (float32) of R(u) / sqrt(2 pi), from
+    mpmath's erfc, at 400 points of [0, cap]."""
+    from reference.gelu import mills_pair
+
+    v = importlib.import_module("actgrad.functions.gelu")._V_PAIR[dtype]
+    assert mills_pair(dtype) == v
+    bound = 2.0**-56 if dtype == "float64" else 2.0**-28
+    with mpmath.workprec(120):
+        coefficients = [sum(map(mpmath.mpf, v["v0"])), sum(map(mpmath.mpf, v["v1"])), *map(mpmath.mpf, v["rest"])]
+        for u in (mpmath.mpf(v["cap"]) * i / 400 for i in range(401)):
+            s = 2 / (2 + u) - mpmath.mpf(1) / 2
+            ours = sum(c * s**j for j, c in enumerate(coefficients)) / (2 + u)
+            true = mpmath.erfc(u / mpmath.sqrt(2)) / 2 / mpmath.exp(-u * u / 2)
+            assert abs(ours / true - 1) < bound, u
+
+
 @pytest.mark.parametrize(("dtype", "nodes", "bound"), [("float32", 5, 2.0**-29), ("float64", 11, 2.0**-58)])
 def test_atanh_polynomial_is_the_chebyshev_interpolant(dtype: str, nodes: int, bound: float) -> None:
     """(atanh(s) - s) / s^3 in y = s^2, interpolated at the Chebyshev nodes of [0, 1.0001/9] (s = t / (2 + t) <= 1/3),
