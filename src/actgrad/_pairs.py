@@ -125,6 +125,14 @@ def moderate(pair_f: Any, kit_f: Any, p: SimpleNamespace, bounds: tuple[float, f
 
 
 @helper
+def fast_two_sum(a, b):  # type: ignore[no-untyped-def]
+    """(s, e) with a + b = s + e exactly, for a a power of two and 0 <= b (below 2^p a, p the precision) or |b| <= |a|:
+    s - a is then exact (a multiple of s's ulp, below s) and so is b - (s - a), the rounding error of s."""
+    s = a + b
+    return s, b - (s - a)
+
+
+@helper
 def exact_product(x, b):  # type: ignore[no-untyped-def]
     """(zh, zl) with x b = zh + zl exactly, for float64 x and b; zl is 0 where |x b| >= 1000 (there e^-|x b| is 0 or 1
     to every digit, and e^-zl = 1 - zl needs |zl| << 1; an overflowing product's residual would be NaN)."""

@@ -555,12 +555,12 @@ def _mills_pair(p: SimpleNamespace) -> Any:
     p's precision: V(t) / (2 + u) with 1 / (2 + u) as a pair (one division: its reciprocal, corrected by the exact
     residual) and V's last two Horner steps in pairs (the rest, damped by s^2, by Estrin's scheme: the kernels wait on
     this dependency chain)."""
-    c, fma, two_sum, v = p.dtype, _pairs.fma, p.two_sum, _V_PAIR[np.dtype(p.dtype).name]
+    c, fma, fast_two_sum, v = p.dtype, _pairs.fma, _pairs.fast_two_sum, _V_PAIR[np.dtype(p.dtype).name]
     (v0h, v0l), (v1h, v1l) = _constant_pair(p, v["v0"]), _constant_pair(p, v["v1"])
     far, one, two, half = _pairs.estrin(tuple(c(k) for k in v["rest"])), p.ONE, c(2.0), c(0.5)
 
     def mills(u):  # type: ignore[no-untyped-def]
-        dh, dl = two_sum(two, u)
+        dh, dl = fast_two_sum(two, u)
         rh = one / dh
         rl = (fma(-rh, dh, one) - rh * dl) * rh
         th = two * rh
@@ -671,7 +671,8 @@ def _tanh_pair(p: SimpleNamespace, order: int) -> Any:
     pair (u^2 exact), e = e^-z and D = 1 + e from _terms_pair, G = -u e / D and G' = e (D - 2 u y'(u)) / D^2 with one
     corrected division each; the rest as the exact variant's (_finish_pair)."""
     c, fma, two_sum, select, narrow, square = p.dtype, _pairs.fma, p.two_sum, p.select, p.narrow, p.square
-    terms, finish = _terms_pair(p, low=True), _finish_pair(p, order, _U_MAX_TANH, _G1T_ROOT)
+    fast_two_sum, terms = _pairs.fast_two_sum, _terms_pair(p, low=True)
+    finish = _finish_pair(p, order, _U_MAX_TANH, _G1T_ROOT)
     one, top = p.ONE, c(_U_MAX_TANH)
     (ah, al), (a3h, a3l) = _constant_pair(p, _A), _constant_pair(p, _A3)
     (kh, kl), (k2h, k2l), two = _constant_pair(p, _KAPPA), _constant_pair(p, _TWO_KAPPA), c(2.0)
@@ -684,7 +685,7 @@ def _tanh_pair(p: SimpleNamespace, order: int) -> Any:
         sl = fma(u, u, -sh)
         qh = ah * sh  # a u^2
         ql = fma(ah, sh, -qh) + (ah * sl + al * sh)
-        oh, ol = two_sum(one, qh)
+        oh, ol = fast_two_sum(one, qh)
         ol = ol + ql
         wh = u * oh  # u (1 + a u^2)
         wl = fma(u, oh, -wh) + u * ol
@@ -698,7 +699,7 @@ def _tanh_pair(p: SimpleNamespace, order: int) -> Any:
             return finish(v, u, gh, -(fma(u, mh, gh) + u * ml), big)
         q3h = a3h * sh  # y'(u) = kappa (1 + 3 a u^2)
         q3l = fma(a3h, sh, -q3h) + (a3h * sl + a3l * sh)
-        o3h, o3l = two_sum(one, q3h)
+        o3h, o3l = fast_two_sum(one, q3h)
         o3l = o3l + q3l
         yh = kh * o3h
         yl = fma(kh, o3h, -yh) + (kh * o3l + kl * o3h)

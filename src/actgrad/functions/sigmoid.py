@@ -1534,7 +1534,7 @@ def _curvature_pair(p: SimpleNamespace, scale: float, grow: float, zero: Any = N
             ml = -d
         else:
             hh, hl = two_sum(two, -a)
-            qh, ql = two_sum(two, a)
+            qh, ql = _pairs.fast_two_sum(two, a)
             gh = tm * qh  # t (2 + a)
             gl = fma(tm, qh, -gh) + (tm * ql + d * qh)
             mh, ml = two_sum(hh, gh)
