@@ -126,8 +126,10 @@ def moderate(pair_f: Any, kit_f: Any, p: SimpleNamespace, bounds: tuple[float, f
 
 @helper
 def fast_two_sum(a, b):  # type: ignore[no-untyped-def]
-    """(s, e) with a + b = s + e exactly, for a a power of two and 0 <= b (below 2^p a, p the precision) or |b| <= |a|:
-    s - a is then exact (a multiple of s's ulp, below s) and so is b - (s - a), the rounding error of s."""
+    """(s, e) with a + b = s + e exactly (Fast2Sum) where s - a is exact: for |b| <= |a|; for a a power of two and
+    0 <= b < 2^p a (p the precision: a is a multiple of s's ulp, and s - a below s); for a = 1 and -2^p < b < 0 (1 is
+    a multiple of b's ulp; checked on exact rationals for -2000 <= b < 0). Then b - (s - a), the rounding error of s,
+    is exact too."""
     s = a + b
     return s, b - (s - a)
 

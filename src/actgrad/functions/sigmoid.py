@@ -1608,7 +1608,7 @@ def _telu_pair(order: int) -> Any:
         # x <= -1/4: 4 u t B / (1 + t)^2, B = (1 + x) + z / 6 + z^2 P(z) = x + sinh(2u) / 2u, z = 4 u^2
         zh = 4.0 * uh * uh
         zl = 4.0 * (fma(uh, uh, -uh * uh) + 2.0 * uh * ul)
-        oh, ol = two_sum(1.0, xc)
+        oh, ol = _pairs.fast_two_sum(1.0, xc)  # exact for -2000 <= x <= 0 too: 1 is a multiple of x's ulp
         sh = zh * sixth_h
         bh, bl = two_sum(oh, sh)
         bl = bl + (ol + (fma(zh, sixth_h, -sh) + zh * sixth_l + zl * sixth_h) + zh * (zh * sinhc(zh)))
