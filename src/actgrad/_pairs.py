@@ -72,32 +72,48 @@ def _power_of_two(typingctx, shifted):  # type: ignore[no-untyped-def]
     return shifted(shifted), codegen
 
 
-def horner(coeffs: tuple[Any, ...]) -> Any:
-    """c0 + c1 y + c2 y^2 + ... for ``coeffs`` of one precision (lowest degree first), in fmas, unrolled: numba
-    compiles a loop over a tuple to an indexed switch."""
-    lines = "".join(f"    acc = fma(acc, y, coeffs[{j}])\n" for j in range(len(coeffs) - 2, -1, -1))
-    scope = {"fma": fma, "coeffs": coeffs}
-    exec(f"def series(y):\n    acc = coeffs[-1]\n{lines}    return acc\n", scope)
-    return helper(scope["series"])
+def horner_body(terms: list[str], y: str) -> list[str]:
+    """The lines of a function body returning c0 + c1 y + c2 y^2 + ... by Horner's rule in fmas, unrolled (numba
+    compiles a loop over a tuple to an indexed switch, which does not vectorize), for the coefficients' expressions
+    ``terms`` (lowest degree first) and the variable's name ``y``; ``fma`` must be in the function's scope."""
+    return ["    acc = " + terms[-1], *(f"    acc = fma(acc, {y}, {t})" for t in terms[-2::-1]), "    return acc"]
 
 
-def estrin(coeffs: tuple[Any, ...]) -> Any:
-    """c0 + c1 y + c2 y^2 + ... for ``coeffs`` of one precision (lowest degree first) by Estrin's scheme: pairs
-    c_2i + c_2i+1 y, then pairs of those with y^2, y^4, ...: about as many operations as :func:`horner`, and a
-    dependency chain of log2(n) steps instead of n (for a long polynomial that the rest of a kernel waits on)."""
-    terms, lines, power, level = [f"coeffs[{j}]" for j in range(len(coeffs))], [], "y", 0
+def estrin_body(terms: list[str], y: str) -> list[str]:
+    """As :func:`horner_body`, by Estrin's scheme: pairs c_2i + c_2i+1 y, then pairs of those with y^2, y^4, ...:
+    about as many operations, and a dependency chain of log2(n) steps instead of n (for a long polynomial that the
+    rest of a kernel waits on)."""
+    lines, power, level = [], y, 0
     while len(terms) > 1:
         pairs = [f"fma({b}, {power}, {a})" for a, b in zip(terms[::2], terms[1::2], strict=False)]
         terms = pairs + ([terms[-1]] if len(terms) % 2 else [])
         if len(terms) > 1:
             level += 1
-            lines.append(f"    y{level} = {power} * {power}")
-            power = f"y{level}"
+            lines.append(f"    {y}{level} = {power} * {power}")
+            power = f"{y}{level}"
             lines += [f"    t{level}_{i} = {t}" for i, t in enumerate(terms)]
             terms = [f"t{level}_{i}" for i in range(len(terms))]
+    return [*lines, f"    return {terms[0]}"]
+
+
+def _series(body: Any, coeffs: tuple[Any, ...]) -> Any:
+    """``y -> c0 + c1 y + ...`` for ``coeffs`` of one precision (lowest degree first), its body from ``body``
+    (:func:`horner_body` or :func:`estrin_body`); the coefficients are read from the tuple, which keeps their type."""
     scope = {"fma": fma, "coeffs": coeffs}
-    exec("def series(y):\n" + "".join(line + "\n" for line in lines) + f"    return {terms[0]}\n", scope)
+    lines = body([f"coeffs[{j}]" for j in range(len(coeffs))], "y")
+    exec("def series(y):\n" + "".join(line + "\n" for line in lines), scope)
     return helper(scope["series"])
+
+
+def horner(coeffs: tuple[Any, ...]) -> Any:
+    """c0 + c1 y + c2 y^2 + ... for ``coeffs`` of one precision (lowest degree first), in fmas (:func:`horner_body`)."""
+    return _series(horner_body, coeffs)
+
+
+def estrin(coeffs: tuple[Any, ...]) -> Any:
+    """c0 + c1 y + c2 y^2 + ... for ``coeffs`` of one precision (lowest degree first) by Estrin's scheme
+    (:func:`estrin_body`)."""
+    return _series(estrin_body, coeffs)
 
 
 def significant(coeffs: tuple[float, ...], reach: float, bound: float) -> tuple[float, ...]:
@@ -107,6 +123,25 @@ def significant(coeffs: tuple[float, ...], reach: float, bound: float) -> tuple[
     while n > 1 and abs(coeffs[n - 1]) * reach ** (n - 1) < bound:
         n -= 1
     return coeffs[:n]
+
+
+def taylor_pair(p: SimpleNamespace, c1: tuple[float, float], c2: tuple[float, float], tail: Any) -> Any:
+    """``(dh, dl) -> (s, e)``: c1 d + c2 d^2 + d^3 tail(d) for d = dh + dl (dl below half dh's ulp), a Taylor polynomial
+    about a zero of a kernel's function, with c1 and c2 pairs of p's precision and the first two terms in pairs, so
+    that the result keeps its relative accuracy as d -> 0."""
+    two_sum, two, (c1h, c1l), (c2h, c2l) = p.two_sum, p.dtype(2.0), c1, c2
+
+    def at(dh, dl):  # type: ignore[no-untyped-def]
+        d = dh + dl
+        p1 = c1h * dh
+        sh = dh * dh
+        sl = fma(dh, dh, -sh) + two * dh * dl
+        p2 = c2h * sh
+        s, se = two_sum(p1, p2)
+        low = (fma(c1h, dh, -p1) + (c1h * dl + c1l * dh)) + (fma(c2h, sh, -p2) + (c2h * sl + c2l * sh))
+        return s, se + (low + d * (d * (d * tail(d))))
+
+    return helper(at)
 
 
 def moderate(pair_f: Any, kit_f: Any, p: SimpleNamespace, bounds: tuple[float, float], magnitude: bool) -> Any:

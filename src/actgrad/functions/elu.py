@@ -139,33 +139,16 @@ def fma(m: Any) -> Any:
 
 
 def horner(coeffs: tuple[float, ...], m: Any) -> Any:
-    """p(x) = sum of coeffs[i] x^(n-i) (highest degree first) by Horner's rule with fused steps, unrolled into one
-    expression (a loop over a tuple does not vectorize in numba: it ran 40x slower), compiled as ``m`` compiles
-    helpers."""
-    expr = repr(coeffs[0])
-    for c in coeffs[1:]:
-        expr = f"fma({expr}, x, {c!r})"
-    return _compiled(m, ["def p(x):", f"    return {expr}"])
+    """p(x) = sum of coeffs[i] x^(n-i) (highest degree first) by Horner's rule with fused steps, unrolled
+    (``_pairs.horner_body``), compiled as ``m`` compiles helpers."""
+    return _compiled(m, ["def p(x):", *_pairs.horner_body([repr(float(c)) for c in reversed(coeffs)], "x")])
 
 
 def estrin(coeffs: tuple[float, ...], m: Any) -> Any:
-    """p(x) = sum of coeffs[i] x^(n-i) (highest degree first, as in horner) by Estrin's scheme: pairs a + b x, then
-    pairs of those with x^2, x^4, ...; as many operations as Horner's rule but a dependency chain of log2(n) steps
-    instead of n (a long polynomial in a kernel whose other work waits on it)."""
-    terms = [repr(float(c)) for c in reversed(coeffs)]  # lowest degree first
-    lines, power, level = ["def p(x):", "    p0 = x"], "x", 0
-    while len(terms) > 1:
-        pairs = [f"fma({b}, {power}, {a})" for a, b in zip(terms[::2], terms[1::2], strict=False)]
-        terms = pairs + ([terms[-1]] if len(terms) % 2 else [])
-        if len(terms) > 1:
-            level += 1
-            lines.append(f"    p{level} = p{level - 1} * p{level - 1}")
-            power = f"p{level}"
-            names = [f"t{level}_{i}" for i in range(len(terms))]
-            lines += [f"    {n} = {t}" for n, t in zip(names, terms, strict=True)]
-            terms = names
-    lines.append(f"    return {terms[0]}")
-    return _compiled(m, lines)
+    """p(x) = sum of coeffs[i] x^(n-i) (highest degree first, as in horner) by Estrin's scheme
+    (``_pairs.estrin_body``): a dependency chain of log2(n) steps instead of n, for a long polynomial in a kernel whose
+    other work waits on it."""
+    return _compiled(m, ["def p(x):", *_pairs.estrin_body([repr(float(c)) for c in reversed(coeffs)], "x")])
 
 
 def _compiled(m: Any, lines: list[str]) -> Any:

@@ -581,25 +581,19 @@ def _mills_pair(p: SimpleNamespace) -> Any:
 
 def _root_pair(p: SimpleNamespace, constants: tuple[Any, ...]) -> Any:
     """``u -> (gh, gl)``: G'(u) about its zero u0 (0.3 < u < 1.25) as c1 d + c2 d^2 + d^3 P(d), d = u - u0, a pair of
-    p's precision (the kits' polynomial ``constants``, without the terms that stay below p's precision)."""
-    c, fma, two_sum = p.dtype, _pairs.fma, p.two_sum
+    p's precision (the kits' polynomial ``constants``, without the terms that stay below p's precision;
+    _pairs.taylor_pair)."""
+    c, two_sum = p.dtype, p.two_sum
     u0, c1, c2, rest = constants
-    (r_hi, r_lo), (c1h, c1l), (c2h, c2l) = (_constant_pair(p, k) for k in (u0, c1, c2))
+    r_hi, r_lo = _constant_pair(p, u0)
     reach = 0.5  # |d| < 0.5 on the interval; d^3 P(d) within 2^-(p + 5) of c1 d there
     rest = _pairs.significant(rest[::-1], reach, 2.0 ** -(np.finfo(c).nmant + 6) * abs(c1[0]) / reach**2)
-    tail, two = _pairs.estrin(tuple(c(k) for k in rest)), c(2.0)
+    tail = _pairs.estrin(tuple(c(k) for k in rest))
+    taylor = _pairs.taylor_pair(p, _constant_pair(p, c1), _constant_pair(p, c2), tail)
 
     def root(u):  # type: ignore[no-untyped-def]
         dh, dl = two_sum(u, -r_hi)
-        dl = dl - r_lo
-        d = dh + dl
-        p1 = c1h * dh
-        sh = dh * dh
-        sl = fma(dh, dh, -sh) + two * dh * dl
-        p2 = c2h * sh
-        s, se = two_sum(p1, p2)
-        low = (fma(c1h, dh, -p1) + (c1h * dl + c1l * dh)) + (fma(c2h, sh, -p2) + (c2h * sl + c2l * sh))
-        return s, se + (low + d * (d * (d * tail(d))))
+        return taylor(dh, dl - r_lo)
 
     return _pairs.helper(root)
 

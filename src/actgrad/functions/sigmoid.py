@@ -1492,22 +1492,17 @@ def _telu_lean(m: Any, k: SimpleNamespace, grad: bool) -> Any:
 def _near_zero_pair(constants: tuple[Any, ...], width: float) -> Any:
     """``x -> (close, value)``: |x - r| < ``width``, and the Taylor polynomial about a zero r of a float64 kernel's
     function (a _SILU1-style tuple: r, c1, (cn, ..., c2) as in the kits' near_root), c1 y + c2 y^2 + y^3 P(y),
-    y = x - r, with its first two terms in pairs and P without the terms below 2^-57 of c1 y in the window."""
-    (r_hi, r_lo), (c1_hi, c1_lo), rest = constants
-    c2, fma, two_sum, select = rest[-1], _pairs.fma, _pairs.DOUBLE.two_sum, _pairs.DOUBLE.select
-    tail = _pairs.estrin(_pairs.significant(rest[-2::-1], width, 2.0**-57 * abs(c1_hi) / width**2))
+    y = x - r, with its first two terms in pairs (_pairs.taylor_pair) and P without the terms below 2^-57 of c1 y in
+    the window."""
+    (r_hi, r_lo), c1, rest = constants
+    select = _pairs.DOUBLE.select
+    tail = _pairs.estrin(_pairs.significant(rest[-2::-1], width, 2.0**-57 * abs(c1[0]) / width**2))
+    taylor = _pairs.taylor_pair(_pairs.DOUBLE, c1, (rest[-1], 0.0), tail)
 
     def at(x):  # type: ignore[no-untyped-def]
         close = abs(x - r_hi) < width
-        yh = select(close, x, r_hi) - r_hi  # exact near the root
-        y = yh - r_lo
-        ph = c1_hi * yh
-        yy = yh * yh
-        yyl = fma(yh, yh, -yy) - 2.0 * yh * r_lo
-        p2 = c2 * yy
-        ch, cl = two_sum(ph, p2)
-        cl = cl + ((fma(c1_hi, yh, -ph) - c1_hi * r_lo + c1_lo * y) + (fma(c2, yy, -p2) + c2 * yyl))
-        return close, ch + (cl + y * (y * (y * tail(y))))
+        h, e = taylor(select(close, x, r_hi) - r_hi, -r_lo)  # x - r_hi is exact near the root
+        return close, h + e
 
     return _pairs.helper(at)
 
