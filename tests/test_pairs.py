@@ -42,6 +42,12 @@ CASES = [(name, order) for name in ("sigmoid", "tanh", "silu", "elu", "selu", "c
     ("log_sigmoid", 1),
     ("softplus", 0),
     ("softplus", 1),
+    ("softplus_beta", 0),
+    ("softplus_beta", 1),
+    ("celu", 2),
+    ("celu_alpha", 0),
+    ("celu_alpha", 1),
+    ("celu_alpha", 2),
     ("gelu", 0),
     ("gelu", 2),
     ("gelu_tanh", 0),
@@ -52,7 +58,14 @@ CASES = [(name, order) for name in ("sigmoid", "tanh", "silu", "elu", "selu", "c
 #: more.
 CASES_64 = [*CASES, ("gelu", 1), ("gelu_tanh", 1), ("telu", 0), ("telu", 1), ("silu", 2)]
 #: Cases with a parameter: the activation and its parameters.
-VARIANTS = {"gelu_tanh": ("gelu", {"approximate": "tanh"})}
+VARIANTS = {
+    "gelu_tanh": ("gelu", {"approximate": "tanh"}),
+    "softplus_beta": ("softplus", {"beta": 0.3}),
+    "celu_alpha": ("celu", {"alpha": 0.3}),
+}
+#: softplus's beta and celu's alpha above: not a float32 (the kernels split it in two), and for softplus not 1 (where
+#: softplus is -log_sigmoid(-x)).
+_P = mpmath.mpf(0.3)
 _F32_MIN_NORMAL = 2.0**-126
 _F32_OVERFLOW = 2.0**128 * (1 - 2.0**-25)  # float32's largest finite value plus half its ulp
 
@@ -156,6 +169,12 @@ _MPMATH = {
     ("log_sigmoid", 1): lambda x: 1 / (1 + mpmath.exp(x)),
     ("softplus", 0): lambda x: mpmath.log1p(mpmath.exp(x)),  # beta = 1, the default
     ("softplus", 1): lambda x: 1 / (1 + mpmath.exp(-x)),
+    ("softplus_beta", 0): lambda x: mpmath.log1p(mpmath.exp(_P * x)) / _P,
+    ("softplus_beta", 1): lambda x: 1 / (1 + mpmath.exp(-_P * x)),
+    ("celu", 2): lambda x: 0 if x > 0 else mpmath.exp(x),
+    ("celu_alpha", 0): lambda x: x if x > 0 else _P * mpmath.expm1(x / _P),
+    ("celu_alpha", 1): lambda x: 1 if x > 0 else mpmath.exp(x / _P),
+    ("celu_alpha", 2): lambda x: 0 if x > 0 else mpmath.exp(x / _P) / _P,
     ("gelu", 0): lambda x: x * _Phi(x),
     ("gelu", 1): lambda x: _Phi(x) + x * _phi(x),
     ("gelu", 2): lambda x: _phi(x) * (2 - x * x),

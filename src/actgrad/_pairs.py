@@ -242,20 +242,15 @@ def _build(
     def narrow(x):  # type: ignore[no-untyped-def]
         return c(x)
 
-    if dtype is np.float64:
+    wide = dtype is np.float64
 
-        @helper
-        def divide(x, b, inv):  # type: ignore[no-untyped-def]
-            th = x * inv
-            return th, fma(-th, b, x) * inv  # the residual x - th b is exact
-
-    else:
-
-        @helper
-        def divide(x, b, inv):  # type: ignore[no-untyped-def]
-            t = x * inv  # in float64: within 2^-52 of x / b
-            th = c(t)
-            return th, c(t - th)
+    @helper
+    def divide(nh, nl, bh, bl, inv):  # type: ignore[no-untyped-def]
+        qh = nh * inv
+        r = fma(-qh, bh, nh)  # exact
+        if not wide:
+            r = r - qh * bl
+        return qh, (r + nl) * inv
 
     @helper
     def split(b):  # type: ignore[no-untyped-def]
@@ -274,8 +269,9 @@ def _build(
     square.__doc__ = """(u + d)^2 as (p, pe)."""
     two_sum.__doc__ = """(s, e) with a + b = s + e exactly."""
     product.__doc__ = """a (bh + bl) as (p, pe)."""
-    divide.__doc__ = f"""(th, tl): x / b for float64 x and b (inv = 1 / b, hoisted), as the sum of two
-        {np.dtype(dtype).name}s."""
+    divide.__doc__ = """(qh, ql): (nh + nl) / (bh + bl) for a divisor split from a float64 parameter (:func:`split`;
+        bl is 0 for float64 and left out) and inv, 1 / (bh + bl) rounded to the precision (hoisted out of the loop):
+        q = nh inv, corrected by the residual nh - q bh (exact: an fma) less q bl."""
     split.__doc__ = f"""(bh, bl): a float64 (a parameter) as the sum of two {np.dtype(dtype).name}s, bh its rounding."""
     narrow.__doc__ = f"""A float64 holding a {np.dtype(dtype).name} (the kernels widen their inputs), as that: exact."""
     return SimpleNamespace(

@@ -626,26 +626,30 @@ def _celu_grad(m: Any, order: int) -> Any:
             return m.where(x > 0, 0.0, exp_t(t, r, inv) * back)
         return m.where(x > 0, 0.0, exp_t(t, r, 1.0) / alpha)
 
-    return _celu_pair(m, 1, f) if _math.compiled(m) and order == 1 else f
+    return _celu_pair(m, order, f) if _math.compiled(m) else f
 
 
 def _celu_pair(m: Any, order: int, kit_f: Any) -> Any:
-    """CELU's f (order 0) or f' (order 1) in pair arithmetic for 2^-14 <= alpha <= 2^16 (``kit_f`` elsewhere): t =
-    x / alpha as a pair (t <= 0), alpha expm1(t) and e^t to first order in t's low part."""
+    """CELU's f (order 0), f' (1) or f'' (2) in pair arithmetic for 2^-14 <= alpha <= 2^16 (``kit_f`` elsewhere): t =
+    x / alpha as a pair (t <= 0), alpha expm1(t), e^t and e^t / alpha to first order in t's low part."""
     p = _pairs.for_results(_math.lean(m))
     exp_parts, em1, divide, split = p.exp_parts, _expm1_pair(p), p.divide, p.split
     narrow, where, fma = p.narrow, p.select, _pairs.fma
-    zero, one, tiny = p.ZERO, p.ONE, p.TINY
+    zero, one, tiny, far = p.ZERO, p.ONE, p.TINY, p.dtype(-1000.0)
 
     def f(x, alpha):  # type: ignore[no-untyped-def]
         v = narrow(x)
-        th, tl = divide(min(x, 0.0), alpha, 1.0 / alpha)
-        tl = where(th > -1000.0, tl, zero)  # beyond, e^t is 0 and tl may be huge
-        if order == 1:
-            hi, lo, big = exp_parts(th)
-            return where(v > zero, one, ((hi + fma(hi, tl, lo)) * big) * tiny)
-        nh, nl = em1(th)
         ah, al = split(alpha)
+        inv = narrow(1.0 / alpha)  # hoisted
+        th, tl = divide(where(v < zero, v, zero), zero, ah, al, inv)
+        tl = where(th > far, tl, zero)  # beyond, e^t is 0 and tl may be huge
+        if order > 0:
+            hi, lo, big = exp_parts(th)
+            lo = fma(hi, tl, lo)  # e^(th + tl) = (hi + lo) (1 + tl)
+            if order == 2:
+                hi, lo = divide(hi, lo, ah, al, inv)
+            return where(v > zero, one if order == 1 else zero, ((hi + lo) * big) * tiny)
+        nh, nl = em1(th)
         nl = nl + fma(nh, tl, tl)  # expm1(t + tl) = expm1(t) + e^t tl, e^t = 1 + expm1(t)
         neg = fma(ah, nh, fma(al, nh, ah * nl))
         return where(v == zero, v, where(v > zero, v, neg))  # +-0: x itself, the sign of the function beside it

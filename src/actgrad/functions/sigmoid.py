@@ -671,34 +671,58 @@ def _log_sigmoid_pair(p: SimpleNamespace) -> Any:
     return f
 
 
-def _softplus_pair(kit_f: Any) -> Any:
-    """softplus(x) = max(x, 0) + log1p(t) / beta, t = e^-|beta x| (beta x an exact pair), for float64 results and
-    2^-14 <= beta <= 2^16 (``kit_f`` elsewhere: _pairs.moderate)."""
-    p = _pairs.DOUBLE
-    exp_parts, log1p, two_sum, product, where, fma = (
+def _beta_product(p: SimpleNamespace) -> Any:
+    """``(v, beta) -> (zh, zl, bh, bl)``: v beta for v of p's precision and a float64 beta > 0, as a pair of p's
+    precision (exact for float64; within 2^-2p of it for float32), and beta as bh + bl (p.split; bl = 0 for
+    float64). zl is 0 where |zh| >= 1000 (see _pairs.exact_product)."""
+    split, fma, where, zero, near = p.split, _pairs.fma, p.select, p.ZERO, p.dtype(1000.0)
+
+    def product(v, beta):  # type: ignore[no-untyped-def]
+        bh, bl = split(beta)
+        zh = v * bh
+        return zh, where(abs(zh) < near, fma(v, bh, -zh) + v * bl, zero), bh, bl
+
+    def exact(v, beta):  # type: ignore[no-untyped-def]
+        zh, zl = _pairs.exact_product(v, beta)
+        return zh, zl, beta, zero
+
+    return _pairs.helper(exact if p.dtype is np.float64 else product)
+
+
+def _softplus_pair(p: SimpleNamespace, kit_f: Any) -> Any:
+    """softplus(x) = max(x, 0) + log1p(t) / beta, t = e^-|beta x| (beta x a pair: _beta_product), for 2^-14 <= beta
+    <= 2^16 (``kit_f`` elsewhere: _pairs.moderate)."""
+    exp_parts, log1p, two_sum, product, divide, narrow, where = (
         p.exp_parts,
         _log1p_pair(p),
         p.two_sum,
-        _pairs.exact_product,
+        _beta_product(p),
+        p.divide,
+        p.narrow,
         p.select,
-        _pairs.fma,
     )
-    tiny, tail = p.TINY, _LOG1P_TAIL["float64"]
+    zero, tiny, tail = p.ZERO, p.TINY, p.dtype(_LOG1P_TAIL[np.dtype(p.dtype).name])
 
     def f(x, beta):  # type: ignore[no-untyped-def]
-        zh, zl = product(x, beta)
+        v = narrow(x)
+        zh, zl, bh, bl = product(v, beta)
         th, tl, big = exp_parts(-abs(zh))
-        tl = tl - th * where(zh >= 0, zl, -zl)  # e^-|z| = e^-|zh| (1 - (|z| - |zh|))
+        tl = tl - th * where(zh >= zero, zl, -zl)  # e^-|z| = e^-|zh| (1 - (|z| - |zh|))
         far = abs(zh) > tail  # log1p(t) = t: t / beta, scaled back last (it may be subnormal)
         lh, ll = log1p(th, tl, big)
-        nh, nl = where(far, th, lh), where(far, tl, ll)
-        inv = 1.0 / beta  # hoisted; the residual corrects its rounding
-        qh = nh * inv
-        ql = (fma(-qh, beta, nh) + nl) * inv
-        h, e = two_sum(where(x > 0, x, 0.0), qh)
-        return where(far, where(x > 0, x, ((qh + ql) * big) * tiny), h + (e + ql))
+        qh, ql = divide(where(far, th, lh), where(far, tl, ll), bh, bl, narrow(1.0 / beta))
+        h, e = two_sum(where(v > zero, v, zero), qh)
+        return where(far, where(v > zero, v, ((qh + ql) * big) * tiny), h + (e + ql))
 
-    return _pairs.moderate(f, kit_f, p, (2.0**-14, 2.0**16), magnitude=False)
+    general = _pairs.helper(_pairs.moderate(f, kit_f, p, (2.0**-14, 2.0**16), magnitude=False))
+    unit = _pairs.helper(_log_sigmoid_pair(p))
+
+    def softplus(x, beta):  # type: ignore[no-untyped-def]
+        if beta == 1.0:  # the default: log1p(e^x) = -log_sigmoid(-x), without the product and the quotient
+            return -unit(-x)
+        return general(x, beta)
+
+    return softplus
 
 
 # --- sigmoid ----------------------------------------------------------------------------------------------------
@@ -881,23 +905,23 @@ def _softplus(m: Any) -> Any:
             body = m.where(lh > beta * _FLOAT_MAX, math.inf, body)
         return m.where(tail, m.where(x > 0, x, (qh + ql) * s), body)
 
-    return _softplus_pair(m.helper(f)) if compiled and not _math.lean(m) else f
+    return _softplus_pair(_pairs.for_results(_math.lean(m)), m.helper(f)) if compiled else f
 
 
-def _softplus_grad_pair() -> Any:
-    """softplus'(x) = sigma(beta x) for float64 results, beta x carried as an exact pair."""
-    sig, product = _sigma_pair(_pairs.DOUBLE, 0, low=True), _pairs.exact_product
+def _softplus_grad_pair(p: SimpleNamespace, kit_f: Any) -> Any:
+    """softplus'(x) = sigma(beta x), beta x a pair (_beta_product); for float32 results where 2^-100 <= beta <= 2^100
+    (beta splits into two normal float32s there; ``kit_f`` elsewhere)."""
+    sig, product, narrow = _sigma_pair(p, 0, low=True), _beta_product(p), p.narrow
+    bounds = (2.0**-100, 2.0**100) if p.dtype is np.float32 else (0.0, math.inf)
 
     def f(x, beta):  # type: ignore[no-untyped-def]
-        zh, zl = product(x, beta)
+        zh, zl, _bh, _bl = product(narrow(x), beta)
         return sig(zh, zl)
 
-    return f
+    return _pairs.moderate(f, kit_f, p, bounds, magnitude=False)
 
 
 def _softplus_grad(m: Any) -> Any:
-    if _math.compiled(m) and not _math.lean(m):  # float32: beta x in float64, converted twice, costs what it saves
-        return _softplus_grad_pair()
     k = _kit(m)
     terms, sigma, z_of = k.terms, k.sigma, _softplus_z(m, k)
 
@@ -907,6 +931,8 @@ def _softplus_grad(m: Any) -> Any:
         e, el, s, _t, u, d = terms(a, ca)
         return sigma(p >= 0, e, el, s, u, d)
 
+    if _math.compiled(m):
+        return _softplus_grad_pair(_pairs.for_results(_math.lean(m)), m.helper(f))
     return f
 
 
