@@ -951,7 +951,30 @@ def _softplus_grad2(m: Any) -> Any:
         quotient = div2(m.where(moderate, n, e), m.where(moderate, ne + beta * el, el), q, qe)
         return quotient * m.where(moderate, 1.0, beta) * s
 
-    return f
+    return _softplus_curvature_pair(_pairs.for_results(_math.lean(m)), m.helper(f)) if _math.compiled(m) else f
+
+
+def _softplus_curvature_pair(p: SimpleNamespace, kit_f: Any) -> Any:
+    """softplus''(x) = beta t / (1 + t)^2, t = e^-|beta x| (beta x a pair: _beta_product; beta t as a pair, one
+    corrected division), for 2^-14 <= beta <= 2^16 (``kit_f`` elsewhere)."""
+    terms, product, div_pair, square, where, fma = (
+        _terms_pair(p, low=True),
+        _beta_product(p),
+        p.div_pair,
+        p.square,
+        p.select,
+        _pairs.fma,
+    )
+    narrow, zero, tiny = p.narrow, p.ZERO, p.TINY
+
+    def f(x, beta):  # type: ignore[no-untyped-def]
+        zh, zl, bh, bl = product(narrow(x), beta)
+        th, tl, big, u, d = terms(abs(zh), where(zh >= zero, zl, -zl))
+        nh = bh * th
+        pp, pe = square(u, d)
+        return (div_pair(nh, fma(bh, th, -nh) + (bh * tl + bl * th), pp, pe) * big) * tiny
+
+    return _pairs.moderate(f, kit_f, p, (2.0**-14, 2.0**16), magnitude=False)
 
 
 def _softplus_dbeta(m: Any) -> Any:
