@@ -196,7 +196,7 @@ def _build(
     mantissa = np.finfo(dtype).nmant
     shift = c(1.5 * 2.0**mantissa)  # adding it rounds to an integer, which then sits in the low bits
     bias = c(scale + np.finfo(dtype).maxexp - 1)  # shifted + bias: k + scale + the exponent bias
-    exp_poly_at = horner(tuple(c(v) for v in exp_poly))
+    exp_poly_at = estrin(tuple(c(v) for v in exp_poly))
 
     @helper
     def exp_parts(x):  # type: ignore[no-untyped-def]

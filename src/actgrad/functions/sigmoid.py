@@ -630,10 +630,11 @@ _LOG1P_TAIL = {"float64": 40.0, "float32": 18.0}
 
 def _log1p_pair(p: SimpleNamespace) -> Any:
     """``(th, tl, big) -> (lh, ll)``: log1p(t) for t = (th + tl) big TINY <= 1, as 2 atanh(s), s = t / (2 + t) a
-    pair (one corrected division) and atanh(s) = s + s^3 Q(s^2)."""
+    pair (one corrected division) and atanh(s) = s + s^3 Q(s^2) (Q by Estrin's scheme for float64's 11 terms, the
+    kernels wait on it; Horner's for float32's 5)."""
     name = np.dtype(p.dtype).name
     q_of, fma, one, two, tiny = (
-        _pairs.horner(tuple(p.dtype(c) for c in _ATANH_POLY[name])),
+        (_pairs.estrin if p.dtype is np.float64 else _pairs.horner)(tuple(p.dtype(c) for c in _ATANH_POLY[name])),
         _pairs.fma,
         p.ONE,
         p.dtype(2.0),
