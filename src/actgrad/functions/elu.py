@@ -15,8 +15,8 @@ Accuracy (see ``design.md``): formulas are evaluated in float64 with a little do
   instead of being multiplied up from a rounded subnormal exponential;
 - CELU's t = x/alpha is compensated: r = (x - alpha t)/alpha exactly from ``two_prod``, and e^(t + r) =
   e^t (1 + r) -- the rounded t alone would amplify its error by |t| (up to ~745) in e^t;
-- ELU's and SELU's NumPy kernels of f, f' and f'' compute in their result's own precision instead (``actgrad._pairs``;
-  section "pair arithmetic" below), where |alpha| is moderate;
+- ELU's, SELU's and CELU's NumPy kernels of f, f' and f'' compute in their result's own precision instead
+  (``actgrad._pairs``; section "pair arithmetic" below), where |alpha| is moderate;
 - CELU's derivative with respect to alpha, expm1(t) - t e^t, cancels for small |t|: it is -t^2 S(t) there, S a
   series summed in double-double at low order.
 """

@@ -17,7 +17,7 @@ and subnormals included. The devices, shared through ``_build_kit``:
   about the zero is used instead (coefficients from mpmath at 400 bits: r = findroot(f^(k), r0),
   taylor(f^(k), r, n), n where the remainder is below 2^-60 over the window).
 
-The NumPy kernels of sigmoid and tanh (f and f'), silu (f; f' for float64), log_sigmoid (f, f', f''), softplus and
+The NumPy kernels of sigmoid, tanh, log_sigmoid and softplus (f, f', f''), silu (f; f' and f'' for float64) and
 telu (float64: f and f') use formulas of their own, written once for float32 and float64 in pair arithmetic of the
 result's precision (``actgrad._pairs``: section "pair arithmetic" below; telu's before its kit formulas), faster and
 as accurate.
