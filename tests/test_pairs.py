@@ -1,7 +1,7 @@
 """``actgrad._pairs`` (pair arithmetic in the result's precision) and the kernels built on it (sigmoid, tanh, silu, elu,
 selu, celu, log_sigmoid, softplus: f and f'; sigmoid, tanh, celu, softplus: f''; gelu: f and f'', and f' in float64,
-and its tanh approximation: f, and f' in float64; telu: f and f' and silu: f'' in float64; float32 and float64;
-parameters at their defaults, and softplus's beta and celu's alpha at 0.3 too).
+and its tanh approximation: f, and f' in float64; mish: f; in float64 also telu: f and f', silu: f'' and mish: f';
+float32 and float64; parameters at their defaults, and softplus's beta and celu's alpha at 0.3 too).
 
 The float32 kernels are compared with the float64 kernels on the same float32 inputs: those are checked against
 mpmath below and in ``tests/test_reference.py`` (within 0.75 ulp of float64, 2^29 times finer than float32's ulp),
@@ -37,6 +37,7 @@ ROOTS = {
     ("gelu", 1): -0.7517915246935645,
     ("gelu_tanh", 1): -0.7524614220710163,
     ("telu", 1): -1.078860058464624,
+    ("mish", 1): -1.1924312145154952,
 }
 CASES = [(name, order) for name in ("sigmoid", "tanh", "silu", "elu", "selu", "celu") for order in (0, 1)] + [
     ("log_sigmoid", 0),
@@ -48,6 +49,7 @@ CASES = [(name, order) for name in ("sigmoid", "tanh", "silu", "elu", "selu", "c
     ("softplus", 2),
     ("softplus_beta", 2),
     ("celu", 2),
+    ("mish", 0),
     ("celu_alpha", 0),
     ("celu_alpha", 1),
     ("celu_alpha", 2),
@@ -59,7 +61,7 @@ CASES = [(name, order) for name in ("sigmoid", "tanh", "silu", "elu", "selu", "c
 ]
 #: float64 only: GELU's f', TeLU and silu'' for float32 results compute in float64 (actgrad._lean), where pairs cost
 #: more.
-CASES_64 = [*CASES, ("gelu", 1), ("gelu_tanh", 1), ("telu", 0), ("telu", 1), ("silu", 2)]
+CASES_64 = [*CASES, ("gelu", 1), ("gelu_tanh", 1), ("telu", 0), ("telu", 1), ("silu", 2), ("mish", 1)]
 #: Cases with a parameter: the activation and its parameters.
 VARIANTS = {
     "gelu_tanh": ("gelu", {"approximate": "tanh"}),
@@ -177,6 +179,11 @@ _MPMATH = {
     ("softplus", 2): lambda x: mpmath.exp(-x) / (1 + mpmath.exp(-x)) ** 2,
     ("softplus_beta", 2): lambda x: _P * mpmath.exp(-_P * x) / (1 + mpmath.exp(-_P * x)) ** 2,
     ("celu", 2): lambda x: 0 if x > 0 else mpmath.exp(x),
+    ("mish", 0): lambda x: x * mpmath.tanh(mpmath.log1p(mpmath.exp(x))),
+    ("mish", 1): lambda x: (
+        mpmath.tanh(mpmath.log1p(mpmath.exp(x)))
+        + x / mpmath.cosh(mpmath.log1p(mpmath.exp(x))) ** 2 / (1 + mpmath.exp(-x))
+    ),
     ("celu_alpha", 0): lambda x: x if x > 0 else _P * mpmath.expm1(x / _P),
     ("celu_alpha", 1): lambda x: 1 if x > 0 else mpmath.exp(x / _P),
     ("celu_alpha", 2): lambda x: 0 if x > 0 else mpmath.exp(x / _P) / _P,

@@ -17,10 +17,10 @@ and subnormals included. The devices, shared through ``_build_kit``:
   about the zero is used instead (coefficients from mpmath at 400 bits: r = findroot(f^(k), r0),
   taylor(f^(k), r, n), n where the remainder is below 2^-60 over the window).
 
-The NumPy kernels of sigmoid, tanh, log_sigmoid and softplus (f, f', f''), silu (f; f' and f'' for float64) and
-telu (float64: f and f') use formulas of their own, written once for float32 and float64 in pair arithmetic of the
-result's precision (``actgrad._pairs``: section "pair arithmetic" below; telu's before its kit formulas), faster and
-as accurate.
+The NumPy kernels of sigmoid, tanh, log_sigmoid and softplus (f, f', f''), silu (f; f' and f'' for float64), mish
+(f; f' for float64) and telu (float64: f and f') use formulas of their own, written once for float32 and float64 in
+pair arithmetic of the result's precision (``actgrad._pairs``: section "pair arithmetic" below; telu's before its kit
+formulas), faster and as accurate.
 
 On the array-API path the same formulas run in the array's library; there the helpers guard against XLA's rewrites
 under ``jax.jit`` (see ``keep``) and use float32's constants where JAX computes in float32.
@@ -610,6 +610,85 @@ def _silu_pair(p: SimpleNamespace, order: int) -> Any:
         pp, pe = square(u, d)
         q = div_pair(where(pos, nh, wh), where(pos, nl, wl + tl * mh), pp, pe)
         return where(pos, q, (q * big) * tiny)
+
+    return f
+
+
+def _mish_pair(p: SimpleNamespace) -> Any:
+    """mish(x) = x tanh(log(1 + e^x)) = x N / D, t = e^-|x|: N = 1 + 2t, D = N + 2t^2 for x >= 0, and N = t (2 + t),
+    D = 2 + N for x < 0 (there with t unscaled in x N, the scale applied last); the sums exact, one corrected
+    division."""
+    exp_parts, narrow, div_pair, square, where = p.exp_parts, p.narrow, p.div_pair, p.square, p.select
+    product, two_sum, add = p.product, p.two_sum, _pairs.fast_two_sum
+    one, two, zero, tiny, lowest, cap = p.ONE, p.dtype(2.0), p.ZERO, p.TINY, p.X_MIN, p.X_CAP
+
+    def f(x):  # type: ignore[no-untyped-def]
+        v = narrow(x)
+        xc = where(v < lowest, lowest, where(v > cap, cap, v))
+        th, tl, big = exp_parts(-abs(xc))
+        s = big * tiny
+        ts, tls = th * s, tl * s
+        uh, ul = add(one, ts + ts)  # x >= 0: N = uh + ul, D = dh + dl
+        ul = ul + (tls + tls)
+        sh, sl = square(ts, tls)
+        dh, dl = two_sum(uh, sh + sh)
+        dl = dl + (ul + (sl + sl))
+        ah, al = add(two, ts)  # x < 0: N = (mh + ml) s, D = eh + el
+        mh, ml = product(th, ah, al + tls)
+        ml = ml + tl * ah
+        eh, el = add(two, mh * s)
+        el = el + ml * s
+        pos = v >= zero
+        nh, nl = product(xc, where(pos, uh, mh), where(pos, ul, ml))
+        q = div_pair(nh, nl, where(pos, dh, eh), where(pos, dl, el))
+        q = where(pos, q, (q * big) * tiny)
+        return where(v == zero, v, where(v > cap, v, q))  # see _ZERO
+
+    return f
+
+
+def _mish_grad_pair() -> Any:
+    """mish'(x) = tanh(sp) + x sech^2(sp) sigma(x), sp = log(1 + e^x), for float64 results, t = e^-|x|: B / D^2 with
+    B = N D + 4x t^2 (1 + t) for x >= 0 (N = 1 + 2t, D = N + 2t^2: mish's), and t B / E^2 with B = (t + 2) E +
+    4x (1 + t) for x < 0 (E = 2 + t (t + 2)), in pairs, one corrected division; the Taylor polynomial about the zero
+    near -1.19 within 0.2 of it (B cancels there)."""
+    p = _pairs.DOUBLE
+    exp_parts, div_pair, square, where, fma = p.exp_parts, p.div_pair, p.square, p.select, _pairs.fma
+    product, two_sum, add, root = p.product, p.two_sum, _pairs.fast_two_sum, _near_zero_pair(_MISH1, 0.2)
+    lowest, cap, tiny = p.X_MIN, p.X_CAP, p.TINY
+
+    def f(x):  # type: ignore[no-untyped-def]
+        xc = where(x < lowest, lowest, where(x > cap, cap, x))
+        th, tl, big = exp_parts(-abs(xc))
+        s = big * tiny
+        ts, tls = th * s, tl * s
+        oh, ol = add(1.0, ts)  # 1 + t
+        ol = ol + tls
+        uh, ul = add(1.0, ts + ts)  # N
+        ul = ul + (tls + tls)
+        sh, sl = square(ts, tls)  # t^2
+        dh, dl = two_sum(uh, sh + sh)  # D
+        dl = dl + (ul + (sl + sl))
+        ah, al = add(2.0, ts)  # t + 2
+        al = al + tls
+        mh, ml = product(th, ah, al)  # t (t + 2) / s
+        ml = ml + tl * ah
+        eh, el = add(2.0, mh * s)  # E
+        el = el + ml * s
+        pos = x >= 0.0
+        gh, gl = where(pos, uh, ah), where(pos, ul, al)  # B = G H + 4x F
+        hh, hl = where(pos, dh, eh), where(pos, dl, el)
+        ch = sh * oh  # t^2 (1 + t)
+        fh, fl = where(pos, ch, oh), where(pos, fma(sh, oh, -ch) + (sh * ol + sl * oh), ol)
+        b1 = gh * hh
+        b2, b2l = product(4.0 * xc, fh, fl)
+        bh, bl = two_sum(b1, b2)
+        bl = bl + ((fma(gh, hh, -b1) + (gh * hl + gl * hh)) + b2l)
+        nh, nl = product(th, bh, bl)
+        qh, ql = square(hh, hl)
+        q = div_pair(where(pos, bh, nh), where(pos, bl, nl + tl * bh), qh, ql)
+        near, poly = root(x)
+        return where(near, poly, where(x > cap, 1.0, where(pos, q, (q * big) * tiny)))
 
     return f
 
@@ -1380,6 +1459,8 @@ def _mish_w(m: Any, k: SimpleNamespace, top: float) -> Any:
 
 
 def _mish(m: Any) -> Any:
+    if _math.compiled(m):
+        return _mish_pair(_pairs.for_results(_math.lean(m)))
     k = _kit(m)
     two_prod, div2, wp = k.two_prod, k.div2, _mish_w(m, k, 2.0)
 
@@ -1395,6 +1476,8 @@ def _mish(m: Any) -> Any:
 
 
 def _mish_grad(m: Any) -> Any:
+    if _math.compiled(m) and not _math.lean(m):
+        return _mish_grad_pair()
     k = _kit(m)
     two_prod, two_sum, div2, square, wp = k.two_prod, k.two_sum, k.div2, k.square, _mish_w(m, k, 2.0)
     root = k.near_root(_MISH1, 0.2)
