@@ -1,7 +1,7 @@
 """``actgrad._pairs`` (pair arithmetic in the result's precision) and the kernels built on it (sigmoid, tanh, silu, elu,
-selu, celu, log_sigmoid, softplus: f and f'; sigmoid, tanh, celu, softplus: f''; gelu: f and f'', and f' in float64,
-and its tanh approximation: f, and f' in float64; mish: f; in float64 also telu: f and f', silu: f'' and mish: f';
-float32 and float64; parameters at their defaults, and softplus's beta and celu's alpha at 0.3 too).
+selu, celu, log_sigmoid, softplus: f and f'; sigmoid, tanh, celu, softplus, tanhshrink: f''; gelu: f and f'', and f'
+in float64, and its tanh approximation: f, and f' in float64; mish: f; in float64 also telu: f and f', silu: f'' and
+mish: f'; float32 and float64; parameters at their defaults, and softplus's beta and celu's alpha at 0.3 too).
 
 The float32 kernels are compared with the float64 kernels on the same float32 inputs: those are checked against
 mpmath below and in ``tests/test_reference.py`` (within 0.75 ulp of float64, 2^29 times finer than float32's ulp),
@@ -50,6 +50,7 @@ CASES = [(name, order) for name in ("sigmoid", "tanh", "silu", "elu", "selu", "c
     ("softplus_beta", 2),
     ("celu", 2),
     ("mish", 0),
+    ("tanhshrink", 2),
     ("celu_alpha", 0),
     ("celu_alpha", 1),
     ("celu_alpha", 2),
@@ -180,6 +181,7 @@ _MPMATH = {
     ("softplus_beta", 2): lambda x: _P * mpmath.exp(-_P * x) / (1 + mpmath.exp(-_P * x)) ** 2,
     ("celu", 2): lambda x: 0 if x > 0 else mpmath.exp(x),
     ("mish", 0): lambda x: x * mpmath.tanh(mpmath.log1p(mpmath.exp(x))),
+    ("tanhshrink", 2): lambda x: 2 * mpmath.tanh(x) / mpmath.cosh(x) ** 2,
     ("mish", 1): lambda x: (
         mpmath.tanh(mpmath.log1p(mpmath.exp(x)))
         + x / mpmath.cosh(mpmath.log1p(mpmath.exp(x))) ** 2 / (1 + mpmath.exp(-x))
