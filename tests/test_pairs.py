@@ -1,7 +1,7 @@
 """``actgrad._pairs`` (pair arithmetic in the result's precision) and the kernels built on it (sigmoid, tanh, silu, elu,
-selu, celu, log_sigmoid, softplus: f and f'; sigmoid, tanh, celu, softplus, tanhshrink: f''; gelu: f and f'', and f'
-in float64, and its tanh approximation: f, and f' in float64; mish: f; in float64 also telu: f and f', silu: f'' and
-mish: f'; float32 and float64; parameters at their defaults, and softplus's beta and celu's alpha at 0.3 too).
+selu, celu, log_sigmoid, softplus: f and f'; sigmoid, tanh, celu, softplus, tanhshrink: f''; gelu: f and f'', and f' in
+float64, and its tanh approximation: f, and f' in float64; mish: f; in float64 also telu: f and f', silu: f'', mish: f'
+and tanhshrink: f; float32 and float64; parameters at their defaults, and softplus's beta and celu's alpha at 0.3 too).
 
 The float32 kernels are compared with the float64 kernels on the same float32 inputs: those are checked against
 mpmath below and in ``tests/test_reference.py`` (within 0.75 ulp of float64, 2^29 times finer than float32's ulp),
@@ -21,6 +21,7 @@ import mpmath
 import numpy as np
 import pytest
 from numba import njit, prange
+from reference import REFERENCES
 
 import actgrad as ag
 from actgrad import _pairs
@@ -62,7 +63,16 @@ CASES = [(name, order) for name in ("sigmoid", "tanh", "silu", "elu", "selu", "c
 ]
 #: float64 only: GELU's f', TeLU and silu'' for float32 results compute in float64 (actgrad._lean), where pairs cost
 #: more.
-CASES_64 = [*CASES, ("gelu", 1), ("gelu_tanh", 1), ("telu", 0), ("telu", 1), ("silu", 2), ("mish", 1)]
+CASES_64 = [
+    *CASES,
+    ("gelu", 1),
+    ("gelu_tanh", 1),
+    ("telu", 0),
+    ("telu", 1),
+    ("silu", 2),
+    ("mish", 1),
+    ("tanhshrink", 0),
+]
 #: Cases with a parameter: the activation and its parameters.
 VARIANTS = {
     "gelu_tanh": ("gelu", {"approximate": "tanh"}),
@@ -181,6 +191,7 @@ _MPMATH = {
     ("softplus_beta", 2): lambda x: _P * mpmath.exp(-_P * x) / (1 + mpmath.exp(-_P * x)) ** 2,
     ("celu", 2): lambda x: 0 if x > 0 else mpmath.exp(x),
     ("mish", 0): lambda x: x * mpmath.tanh(mpmath.log1p(mpmath.exp(x))),
+    ("tanhshrink", 0): lambda x: REFERENCES["tanhshrink"].f(x),  # its series near 0, where x - tanh x cancels
     ("tanhshrink", 2): lambda x: 2 * mpmath.tanh(x) / mpmath.cosh(x) ** 2,
     ("mish", 1): lambda x: (
         mpmath.tanh(mpmath.log1p(mpmath.exp(x)))
