@@ -192,6 +192,7 @@ _MPMATH = {
     ("celu", 2): lambda x: 0 if x > 0 else mpmath.exp(x),
     ("mish", 0): lambda x: x * mpmath.tanh(mpmath.log1p(mpmath.exp(x))),
     ("tanhshrink", 0): lambda x: REFERENCES["tanhshrink"].f(x),  # its series near 0, where x - tanh x cancels
+    ("tanhshrink", 1): lambda x: mpmath.tanh(x) ** 2,
     ("tanhshrink", 2): lambda x: 2 * mpmath.tanh(x) / mpmath.cosh(x) ** 2,
     ("mish", 1): lambda x: (
         mpmath.tanh(mpmath.log1p(mpmath.exp(x)))
