@@ -1,7 +1,8 @@
 """``actgrad._pairs`` (pair arithmetic in the result's precision) and the kernels built on it (sigmoid, tanh, silu, elu,
 selu, celu, log_sigmoid, softplus: f and f'; sigmoid, tanh, celu, softplus, tanhshrink: f''; gelu: f and f'', and f' in
 float64, and its tanh approximation: f, and f' in float64; mish: f; in float64 also telu: f and f', silu: f'', mish: f'
-and tanhshrink: f; float32 and float64; parameters at their defaults, and softplus's beta and celu's alpha at 0.3 too).
+and tanhshrink: f, f'; float32 and float64; parameters at their defaults, and softplus's beta and celu's alpha at 0.3
+too).
 
 The float32 kernels are compared with the float64 kernels on the same float32 inputs: those are checked against
 mpmath below and in ``tests/test_reference.py`` (within 0.75 ulp of float64, 2^29 times finer than float32's ulp),
