@@ -197,12 +197,12 @@ def _build(
     mantissa = np.finfo(dtype).nmant
     shift = c(1.5 * 2.0**mantissa)  # adding it rounds to an integer, which then sits in the low bits
     bias = c(scale + np.finfo(dtype).maxexp - 1)  # shifted + bias: k + scale + the exponent bias
-    # float64: c0 + r (Estrin's scheme for the rest): the kernels wait on this polynomial, and the last step alone
-    # rounds near c0 as Horner's does (float32's six terms gain nothing from Estrin's)
-    rest, c0 = estrin(tuple(c(v) for v in exp_poly[1:])), c(exp_poly[0])
-    exp_poly_at = helper(lambda r: fma(rest(r), r, c0))
-    if dtype is np.float32:
+    if dtype is np.float32:  # six terms: Estrin's scheme gains nothing
         exp_poly_at = horner(tuple(c(v) for v in exp_poly))
+    else:  # c0 + r (Estrin's scheme for the rest): the kernels wait on this polynomial, and the last step alone
+        # rounds near c0 as Horner's does
+        rest, c0 = estrin(tuple(c(v) for v in exp_poly[1:])), c(exp_poly[0])
+        exp_poly_at = helper(lambda r: fma(rest(r), r, c0))
 
     @helper
     def exp_parts(x):  # type: ignore[no-untyped-def]

@@ -614,30 +614,45 @@ def _silu_pair(p: SimpleNamespace, order: int) -> Any:
     return f
 
 
-def _mish_pair(p: SimpleNamespace) -> Any:
-    """mish(x) = x tanh(log(1 + e^x)) = x N / D, t = e^-|x|: N = 1 + 2t, D = N + 2t^2 for x >= 0, and N = t (2 + t),
-    D = 2 + N for x < 0 (there with t unscaled in x N, the scale applied last); the sums exact, one corrected
-    division."""
-    exp_parts, narrow, div_pair, square, where = p.exp_parts, p.narrow, p.div_pair, p.square, p.select
-    product, two_sum, add = p.product, p.two_sum, _pairs.fast_two_sum
-    one, two, zero, tiny, lowest, cap = p.ONE, p.dtype(2.0), p.ZERO, p.TINY, p.X_MIN, p.X_CAP
+def _mish_terms(p: SimpleNamespace) -> Any:
+    """``x -> (xc, th, tl, big, ts, tls, nd, me, twice)`` for mish's pair kernels, t = e^-|x| (x clamped to
+    [p.X_MIN, p.X_CAP], as silu's) = (th + tl) big TINY = ts + tls (s = big TINY), and as pairs (hi, lo): ``nd`` =
+    (N, D) with N = 1 + 2t, D = N + 2t^2 (for x >= 0); ``me`` = (M, E) with M = t (t + 2) / s, t unscaled, and
+    E = 2 + t (t + 2) (for x < 0); ``twice`` = (t^2, t + 2). The sums are exact: 1 + b and 2 + b by Fast2Sum."""
+    exp_parts, square, product, two_sum, add = p.exp_parts, p.square, p.product, p.two_sum, _pairs.fast_two_sum
+    one, two, tiny, lowest, cap = p.ONE, p.dtype(2.0), p.TINY, p.X_MIN, p.X_CAP
+    where = p.select
 
-    def f(x):  # type: ignore[no-untyped-def]
-        v = narrow(x)
+    def terms(v):  # type: ignore[no-untyped-def]
         xc = where(v < lowest, lowest, where(v > cap, cap, v))
         th, tl, big = exp_parts(-abs(xc))
         s = big * tiny
         ts, tls = th * s, tl * s
-        uh, ul = add(one, ts + ts)  # x >= 0: N = uh + ul, D = dh + dl
+        uh, ul = add(one, ts + ts)  # N
         ul = ul + (tls + tls)
-        sh, sl = square(ts, tls)
-        dh, dl = two_sum(uh, sh + sh)
+        sh, sl = square(ts, tls)  # t^2
+        dh, dl = two_sum(uh, sh + sh)  # D
         dl = dl + (ul + (sl + sl))
-        ah, al = add(two, ts)  # x < 0: N = (mh + ml) s, D = eh + el
-        mh, ml = product(th, ah, al + tls)
+        ah, al = add(two, ts)  # t + 2
+        al = al + tls
+        mh, ml = product(th, ah, al)  # M
         ml = ml + tl * ah
-        eh, el = add(two, mh * s)
+        eh, el = add(two, mh * s)  # E
         el = el + ml * s
+        return xc, th, tl, big, ts, tls, ((uh, ul), (dh, dl)), ((mh, ml), (eh, el)), ((sh, sl), (ah, al))
+
+    return _pairs.helper(terms)
+
+
+def _mish_pair(p: SimpleNamespace) -> Any:
+    """mish(x) = x tanh(log(1 + e^x)) = x N / D for x >= 0 and x M s / E below (_mish_terms: t = e^-|x|, N = 1 + 2t,
+    D = N + 2t^2, M s = t (t + 2), E = 2 + M s; the scale s applied last), one corrected division."""
+    terms, narrow, div_pair, product, where = _mish_terms(p), p.narrow, p.div_pair, p.product, p.select
+    zero, tiny, cap = p.ZERO, p.TINY, p.X_CAP
+
+    def f(x):  # type: ignore[no-untyped-def]
+        v = narrow(x)
+        xc, _th, _tl, big, _ts, _tls, ((uh, ul), (dh, dl)), ((mh, ml), (eh, el)), _twice = terms(v)
         pos = v >= zero
         nh, nl = product(xc, where(pos, uh, mh), where(pos, ul, ml))
         q = div_pair(nh, nl, where(pos, dh, eh), where(pos, dl, el))
@@ -648,33 +663,18 @@ def _mish_pair(p: SimpleNamespace) -> Any:
 
 
 def _mish_grad_pair() -> Any:
-    """mish'(x) = tanh(sp) + x sech^2(sp) sigma(x), sp = log(1 + e^x), for float64 results, t = e^-|x|: B / D^2 with
-    B = N D + 4x t^2 (1 + t) for x >= 0 (N = 1 + 2t, D = N + 2t^2: mish's), and t B / E^2 with B = (t + 2) E +
-    4x (1 + t) for x < 0 (E = 2 + t (t + 2)), in pairs, one corrected division; the Taylor polynomial about the zero
-    near -1.19 within 0.2 of it (B cancels there)."""
+    """mish'(x) = tanh(sp) + x sech^2(sp) sigma(x), sp = log(1 + e^x), for float64 results (_mish_terms): B / D^2 with
+    B = N D + 4x t^2 (1 + t) for x >= 0, and t B / E^2 with B = (t + 2) E + 4x (1 + t) for x < 0, in pairs, one
+    corrected division; the Taylor polynomial about the zero near -1.19 within 0.2 of it (B cancels there)."""
     p = _pairs.DOUBLE
-    exp_parts, div_pair, square, where, fma = p.exp_parts, p.div_pair, p.square, p.select, _pairs.fma
+    terms, div_pair, square, where, fma = _mish_terms(p), p.div_pair, p.square, p.select, _pairs.fma
     product, two_sum, add, root = p.product, p.two_sum, _pairs.fast_two_sum, _near_zero_pair(_MISH1, 0.2)
-    lowest, cap, tiny = p.X_MIN, p.X_CAP, p.TINY
+    cap, tiny = p.X_CAP, p.TINY
 
     def f(x):  # type: ignore[no-untyped-def]
-        xc = where(x < lowest, lowest, where(x > cap, cap, x))
-        th, tl, big = exp_parts(-abs(xc))
-        s = big * tiny
-        ts, tls = th * s, tl * s
+        xc, th, tl, big, ts, tls, ((uh, ul), (dh, dl)), (_m, (eh, el)), ((sh, sl), (ah, al)) = terms(x)
         oh, ol = add(1.0, ts)  # 1 + t
         ol = ol + tls
-        uh, ul = add(1.0, ts + ts)  # N
-        ul = ul + (tls + tls)
-        sh, sl = square(ts, tls)  # t^2
-        dh, dl = two_sum(uh, sh + sh)  # D
-        dl = dl + (ul + (sl + sl))
-        ah, al = add(2.0, ts)  # t + 2
-        al = al + tls
-        mh, ml = product(th, ah, al)  # t (t + 2) / s
-        ml = ml + tl * ah
-        eh, el = add(2.0, mh * s)  # E
-        el = el + ml * s
         pos = x >= 0.0
         gh, gl = where(pos, uh, ah), where(pos, ul, al)  # B = G H + 4x F
         hh, hl = where(pos, dh, eh), where(pos, dl, el)
