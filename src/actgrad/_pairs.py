@@ -218,10 +218,15 @@ def _build(
         return hi, (h - hi) + t, _power_of_two(shifted + bias)
 
     @helper
-    def div_pair(nh, nl, dh, dl):  # type: ignore[no-untyped-def]
+    def quotient(nh, nl, dh, dl):  # type: ignore[no-untyped-def]
         r = one / dh
         q = nh * r
-        return q + ((fma(-q, dh, nh) + nl) - q * dl) * r
+        return q, ((fma(-q, dh, nh) + nl) - q * dl) * r
+
+    @helper
+    def div_pair(nh, nl, dh, dl):  # type: ignore[no-untyped-def]
+        qh, ql = quotient(nh, nl, dh, dl)
+        return qh + ql
 
     @helper
     def one_plus(th, tl):  # type: ignore[no-untyped-def]
@@ -269,8 +274,9 @@ def _build(
         rest), the first sum carried exactly: the pair errs by about 2^-2.5 ulp (the roundings of r and r^2; for
         k = 0, r is exact and (hi - 1) + lo is e^x - 1 as accurately). big is normal for every x >= {x_min} (lower x
         are clamped; NaN passes), so (q big) TINY rounds once for q near 1, also to a subnormal."""
-    div_pair.__doc__ = """(nh + nl) / (dh + dl) (|nl| << |nh|, |dl| << |dh|, dh normal): q = nh / dh by one division
-        (its reciprocal), corrected by the exact residual nh - q dh (an fma): the result rounds about once."""
+    quotient.__doc__ = """(qh, ql): (nh + nl) / (dh + dl) as a pair (|nl| << |nh|, |dl| << |dh|, dh normal): q = nh / dh
+        by one division (its reciprocal), and the exact residual nh - q dh (an fma) and the low parts over dh."""
+    div_pair.__doc__ = """(nh + nl) / (dh + dl) rounded about once: :func:`quotient`'s pair, summed."""
     one_plus.__doc__ = """1 + (th + tl) as (u, d), u + d exact to the low part, for 0 <= th <= 1."""
     square.__doc__ = """(u + d)^2 as (p, pe)."""
     two_sum.__doc__ = """(s, e) with a + b = s + e exactly."""
@@ -283,6 +289,7 @@ def _build(
     return SimpleNamespace(
         dtype=dtype,
         exp_parts=exp_parts,
+        quotient=quotient,
         div_pair=div_pair,
         one_plus=one_plus,
         square=square,

@@ -665,7 +665,7 @@ def _tanh_pair(p: SimpleNamespace, order: int) -> Any:
     pair (u^2 exact), e = e^-z and D = 1 + e from _terms_pair, G = -u e / D and G' = e (D - 2 u y'(u)) / D^2 with one
     corrected division each; the rest as the exact variant's (_finish_pair)."""
     c, fma, two_sum, select, narrow, square = p.dtype, _pairs.fma, p.two_sum, p.select, p.narrow, p.square
-    fast_two_sum, terms = _pairs.fast_two_sum, _terms_pair(p, low=True)
+    fast_two_sum, terms, quotient = _pairs.fast_two_sum, _terms_pair(p, low=True), p.quotient
     finish = _finish_pair(p, order, _U_MAX_TANH, _G1T_ROOT)
     one, top = p.ONE, c(_U_MAX_TANH)
     (ah, al), (a3h, a3l) = _constant_pair(p, _A), _constant_pair(p, _A3)
@@ -686,9 +686,7 @@ def _tanh_pair(p: SimpleNamespace, order: int) -> Any:
         zh = k2h * wh
         th, tl, big, dh, dl = terms(zh, fma(k2h, wh, -zh) + (k2h * wl + k2l * wh))
         if order == 0:
-            r = one / dh
-            mh = th * r  # e / D, e unscaled
-            ml = ((fma(-mh, dh, th) + tl) - mh * dl) * r
+            mh, ml = quotient(th, tl, dh, dl)  # e / D, e unscaled
             gh = -u * mh
             return finish(v, u, gh, -(fma(u, mh, gh) + u * ml), big)
         q3h = a3h * sh  # y'(u) = kappa (1 + 3 a u^2)
@@ -704,9 +702,8 @@ def _tanh_pair(p: SimpleNamespace, order: int) -> Any:
         eh = th * nh  # e (D - 2 u y'), e unscaled
         el = fma(th, nh, -eh) + (th * nl + tl * nh)
         pp, pe = square(dh, dl)
-        r = one / pp
-        gh = eh * r
-        return finish(v, u, gh, ((fma(-gh, pp, eh) + el) - gh * pe) * r, big)
+        gh, gl = quotient(eh, el, pp, pe)
+        return finish(v, u, gh, gl, big)
 
     return f
 

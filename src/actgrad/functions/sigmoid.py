@@ -709,6 +709,7 @@ def _tanhshrink_pair(p: SimpleNamespace, order: int) -> Any:
         p.select,
         _pairs.fma,
     )
+    quotient, divide = p.quotient, p.divide
     one, zero, tiny, two, three, five, cap = p.ONE, p.ZERO, p.TINY, c(2.0), c(3.0), c(5.0), p.X_CAP
     k21, k19, k17, k15, k13, k11, k9, k7 = (c(k) for k in range(21, 6, -2))
 
@@ -727,9 +728,7 @@ def _tanhshrink_pair(p: SimpleNamespace, order: int) -> Any:
         n, d = k9 * n + yh * d, n
         n, d = k7 * n + yh * d, n
         dd = five + yh * d / n
-        r = one / dd
-        qh = yh * r  # y / dd as a pair
-        ql = (fma(-qh, dd, yh) + yl) * r
+        qh, ql = divide(yh, yl, dd, zero, one / dd)  # y / dd as a pair
         gh, gl = _pairs.fast_two_sum(three, qh)  # D
         gl = gl + ql
         eh, el = two_sum(gh, yh)  # D + y
@@ -747,9 +746,7 @@ def _tanhshrink_pair(p: SimpleNamespace, order: int) -> Any:
             mh, ml = square(mh, ((one - mh) - t) - w)
             eh, el = square(where(small, eh, u), where(small, el, w))
             nh, nl, dh, dl = where(small, ch, mh), where(small, cl, ml), eh, el
-        r = one / dh
-        qh = nh * r
-        ql = ((fma(-qh, dh, nh) + nl) - qh * dl) * r
+        qh, ql = quotient(nh, nl, dh, dl)
         if order == 1:
             return where(a > cap, one, qh + ql)
         s = (big * tiny) * two
@@ -785,10 +782,10 @@ def _log1p_pair(p: SimpleNamespace) -> Any:
     pair (one corrected division) and atanh(s) = s + s^3 Q(s^2) (Q by Estrin's scheme for float64's 11 terms, the
     kernels wait on it; Horner's for float32's 5)."""
     name = np.dtype(p.dtype).name
-    q_of, fma, one, two, tiny = (
+    q_of, fma, quotient, two, tiny = (
         (_pairs.estrin if p.dtype is np.float64 else _pairs.horner)(tuple(p.dtype(c) for c in _ATANH_POLY[name])),
         _pairs.fma,
-        p.ONE,
+        p.quotient,
         p.dtype(2.0),
         p.TINY,
     )
@@ -798,9 +795,7 @@ def _log1p_pair(p: SimpleNamespace) -> Any:
         t, t_low = th * scale, tl * scale
         dh = two + t
         dl = ((two - dh) + t) + t_low
-        r = one / dh
-        sh = t * r
-        sl = ((fma(-sh, dh, t) + t_low) - sh * dl) * r
+        sh, sl = quotient(t, t_low, dh, dl)
         y = sh * sh
         return two * sh, two * (fma(sl, y, sl) + sh * y * q_of(y))  # atanh(sh + sl) = atanh(sh) + sl / (1 - y)
 
@@ -1728,7 +1723,7 @@ def _curvature_pair(p: SimpleNamespace, scale: float, grow: float, zero: Any = N
       rounds to y for y = a / 2 below half the cut where tanh y rounds to y: see _tanh_pair);
     - silu'' (float64; ``zero``, its _near_zero_pair): t M / (1 + t)^3, M = 2 - a + t (2 + a), even in x."""
     c, terms, two_sum, select, fma, narrow = p.dtype, _terms_pair(p), p.two_sum, p.select, _pairs.fma, p.narrow
-    tiny, linear, zero_, one, two, cap = p.TINY, p.LINEAR, p.ZERO, p.ONE, c(2.0), c(2000.0)
+    div_pair, tiny, linear, zero_, one, two, cap = p.div_pair, p.TINY, p.LINEAR, p.ZERO, p.ONE, c(2.0), c(2000.0)
     grow, scale, eighth = c(grow), c(scale), c(0.125 * scale)
 
     def f(x):  # type: ignore[no-untyped-def]
@@ -1752,10 +1747,7 @@ def _curvature_pair(p: SimpleNamespace, scale: float, grow: float, zero: Any = N
         sl = fma(u, u, -sh) + two * u * d
         ch = sh * u
         cl = fma(sh, u, -ch) + (sl * u + sh * d)
-        r = one / ch
-        qh = nh * r
-        q = qh + ((fma(-qh, ch, nh) + nl) - qh * cl) * r
-        w = ((scale * q) * big) * tiny
+        w = ((scale * div_pair(nh, nl, ch, cl)) * big) * tiny
         if zero is None:
             w = select(a < linear, eighth * a, w)  # exact
             return select(v == zero_, -v, select(v > zero_, -w, w))  # see _ZERO
@@ -1798,16 +1790,14 @@ def _telu_value_pair() -> Any:
     """telu for float64 results in pairs: x (1 - t) / (1 + t) for every x (one corrected division), x u below the
     tail (see _telu_terms)."""
     p = _pairs.DOUBLE
-    c, fma, select, narrow, at = p.dtype, _pairs.fma, p.select, p.narrow, _telu_terms(p)
+    c, fma, select, narrow, quotient, at = p.dtype, _pairs.fma, p.select, p.narrow, p.quotient, _telu_terms(p)
     tiny, zero, one, top, tail, huge = p.TINY, p.ZERO, p.ONE, c(_TELU_TOP), c(_TELU_TAIL), 1 / p.TINY
 
     def f(x):  # type: ignore[no-untyped-def]
         w = narrow(x)
         xc, eh, el, big, _uh, _ul, _th, _tl, _big2, v, d, tm = at(w)
         nh = one - tm  # exact: 1 - t = nh - d
-        r = one / v
-        qh = nh * r
-        ql = ((fma(-qh, v, nh) - d) - qh * d) * r
+        qh, ql = quotient(nh, -d, v, d)
         xs = xc * huge  # x tanh u for a subnormal result: in range first, scaled back last (one rounding)
         ph = xs * qh
         body = (ph + (fma(xs, qh, -ph) + xs * ql)) * tiny
@@ -1824,6 +1814,7 @@ def _telu_grad_pair() -> Any:
     1 - 2 t (1 + t - 2 x u) / (1 + t)^2 above; (1 + x) u below the tail, scaled once."""
     p = _pairs.DOUBLE
     square, two_sum, select, fma, tiny, at = p.square, p.two_sum, p.select, _pairs.fma, p.TINY, _telu_terms(p)
+    quotient = p.quotient
     top, tail, near_zero = _TELU_TOP, _TELU_TAIL, _near_zero_pair(_TELU1, 0.1)
     # z^2 P(z) for z = 4 u^2 <= 4 e^-1/2 (x <= -1/4), its terms to 2^-60 (below 2^-57 of B outside the root's window)
     sinhc, (sixth_h, sixth_l) = _pairs.estrin(_pairs.significant(_SINHC[-2::-1], 2.43, 2.0**-60 / 2.43**2)), _SIXTH
@@ -1852,9 +1843,7 @@ def _telu_grad_pair() -> Any:
         nh = th * ch  # times t, unscaled
         nl = fma(th, ch, -nh) + (th * cl + tl * ch)
         pp, pe = square(v, d)
-        rp = 1.0 / pp
-        qh = nh * rp
-        ql = ((fma(-qh, pp, nh) + nl) - qh * pe) * rp
+        qh, ql = quotient(nh, nl, pp, pe)
         k = 2.0 * qh * s2
         h = 1.0 - k  # |k| < 1/2: the error of h is (1 - h) - k exactly
         body = select(neg, (qh + ql) * s2, h + (((1.0 - h) - k) - 2.0 * ql * s2))
