@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from numba.core.caching import FunctionCache, IndexDataCacheFile
+from numba.core.runtime import rtsys
 
 from ._registry import Formula, Spec
 
@@ -104,8 +105,15 @@ class _KeyedCache(FunctionCache):
         return (sig, codegen.magic_tuple(), self._key)
 
     def load_overload(self, sig: Any, target_context: Any) -> Any:
+        """The cached kernel for ``sig``, or None. numba's own method first refreshes the target context: it imports
+        and registers every implementation numba has (scipy.linalg included, for its BLAS check), 0.4 s of a fresh
+        process's first call, which only compiling needs (numba's compiler refreshes the context itself before it
+        compiles anything). Loading machine code needs only the NRT runtime, whose functions the kernels' wrappers
+        call to unbox arrays."""
         try:
-            return super().load_overload(sig, target_context)
+            rtsys.initialize(target_context)
+            with self._guard_against_spurious_io_errors():
+                return self._load_overload(sig, target_context)
         except Exception as exc:  # a corrupt, truncated or unreadable file: compile instead
             _warn_once(f"could not read the kernel cache ({type(exc).__name__}: {exc})")
             with contextlib.suppress(Exception):
