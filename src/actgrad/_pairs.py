@@ -99,9 +99,10 @@ def estrin_body(terms: list[str], y: str) -> list[str]:
 
 def _series(body: Any, coeffs: tuple[Any, ...]) -> Any:
     """``y -> c0 + c1 y + ...`` for ``coeffs`` of one precision (lowest degree first), its body from ``body``
-    (:func:`horner_body` or :func:`estrin_body`); the coefficients are read from the tuple, which keeps their type."""
-    scope = {"fma": fma, "coeffs": coeffs}
-    lines = body([f"coeffs[{j}]" for j in range(len(coeffs))], "y")
+    (:func:`horner_body` or :func:`estrin_body`); the coefficients are globals of the function, one name each, which
+    keep their type (read from a tuple by index, they compile at half the speed: ~0.1 s of a cold start each)."""
+    scope = {"fma": fma, **{f"c{j}": c for j, c in enumerate(coeffs)}}
+    lines = body([f"c{j}" for j in range(len(coeffs))], "y")
     exec("def series(y):\n" + "".join(line + "\n" for line in lines), scope)
     return helper(scope["series"])
 
