@@ -23,7 +23,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import array_api_compat
-import array_api_compat.numpy as np_namespace
 import numpy as np
 
 from . import _kernels, _numpy, _xp
@@ -83,7 +82,11 @@ def _evaluate(
         arrays = [_numpy.coerce(owner, a, role) for a, role in zip(inputs, roles, strict=True)]
         if scalar_params:
             return _numpy.run(owner, kernel, arrays, len(formulas), out, kernel_args(formulas, params, convention))
-        wide = [a.astype(np.float64) for a in arrays]  # per-channel parameters: NumPy as an array-API namespace
+        # per-channel parameters: NumPy as an array-API namespace, imported here: its `from numpy import *` imports
+        # every NumPy submodule (f2py, testing, ma: a fifth of `import actgrad`)
+        import array_api_compat.numpy as np_namespace
+
+        wide = [a.astype(np.float64) for a in arrays]
         values = _xp_values(owner, np_namespace, formulas, wide, params, convention)
         return _numpy.finish(owner, arrays, values, out)
     if out is not None:
