@@ -97,10 +97,18 @@ def estrin_body(terms: list[str], y: str) -> list[str]:
     return [*lines, f"    return {terms[0]}"]
 
 
+def lead_estrin_body(terms: list[str], y: str) -> list[str]:
+    """As :func:`estrin_body`, but c0 + y E(y) with E the rest by Estrin's scheme: the last step alone rounds near
+    c0, as Horner's does."""
+    *lines, last = estrin_body(terms[1:], y)
+    return [*lines, f"    return fma({last.removeprefix('    return ')}, {y}, {terms[0]})"]
+
+
 def _series(body: Any, coeffs: tuple[Any, ...]) -> Any:
     """``y -> c0 + c1 y + ...`` for ``coeffs`` of one precision (lowest degree first), its body from ``body``
-    (:func:`horner_body` or :func:`estrin_body`); the coefficients are globals of the function, one name each, which
-    keep their type (read from a tuple by index, they compile at half the speed: ~0.1 s of a cold start each)."""
+    (:func:`horner_body`, :func:`estrin_body`, :func:`lead_estrin_body`); the coefficients are globals of the
+    function, one name each, which keep their type (read from a tuple by index, they compile at half the speed: ~0.1 s
+    of a cold start each)."""
     scope = {"fma": fma, **{f"c{j}": c for j, c in enumerate(coeffs)}}
     lines = body([f"c{j}" for j in range(len(coeffs))], "y")
     exec("def series(y):\n" + "".join(line + "\n" for line in lines), scope)
@@ -202,8 +210,7 @@ def _build(
         exp_poly_at = horner(tuple(c(v) for v in exp_poly))
     else:  # c0 + r (Estrin's scheme for the rest): the kernels wait on this polynomial, and the last step alone
         # rounds near c0 as Horner's does
-        rest, c0 = estrin(tuple(c(v) for v in exp_poly[1:])), c(exp_poly[0])
-        exp_poly_at = helper(lambda r: fma(rest(r), r, c0))
+        exp_poly_at = _series(lead_estrin_body, tuple(c(v) for v in exp_poly))
 
     @helper
     def exp_parts(x):  # type: ignore[no-untyped-def]
