@@ -35,16 +35,10 @@ _K64 = 134217729.0  # Veltkamp's constant for float64 (the squareplus double-dou
 
 
 def _square_dd(m):  # type: ignore[no-untyped-def]
-    """``(a, k) -> (p, pe)``: a * a = p + pe exactly (Dekker; k is Veltkamp's constant for the precision)."""
-
-    def sq(a, k):  # type: ignore[no-untyped-def]
-        p = a * a
-        c = k * a
-        ah = c - (c - a)
-        al = a - ah
-        return p, ((ah * ah - p) + 2.0 * ah * al) + al * al
-
-    return _math.jit_for(m)(sq)
+    """``(a, k) -> (p, pe)``: a * a = p + pe exactly (``_mul_dd``: an fma in the kernels, where Dekker's splitting
+    ran the float32 sparse_plus at float64 speed; k is Veltkamp's constant for the precision)."""
+    mul = _mul_dd(m)
+    return _math.jit_for(m)(lambda a, k: mul(a, a, k))
 
 
 def _scaled_b(m):  # type: ignore[no-untyped-def]
