@@ -35,8 +35,8 @@ _K64 = 134217729.0  # Veltkamp's constant for float64 (the squareplus double-dou
 
 
 def _square_dd(m):  # type: ignore[no-untyped-def]
-    """``(a, k) -> (p, pe)``: a * a = p + pe exactly (``_mul_dd``: an fma in the kernels, where Dekker's splitting
-    ran the float32 sparse_plus at float64 speed; k is Veltkamp's constant for the precision)."""
+    """``(a, k) -> (p, pe)``: a * a = p + pe exactly (``_mul_dd``: one fma in the kernels, where Dekker's splitting
+    took seven operations; k is Veltkamp's constant for the precision, used where there is no fma)."""
     mul = _mul_dd(m)
     return _math.jit_for(m)(lambda a, k: mul(a, a, k))
 
