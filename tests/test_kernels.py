@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pytest
 from numba import njit
 
 import actgrad as ag
@@ -28,6 +29,45 @@ def test_constants_unpack_to_the_parameters_and_each_formulas_kinks() -> None:
         ]
     assert got == tuple(want)
     assert len(grad.kinks) == 1 and got[3] == (0.25,)  # threshold's f' has its kink at the threshold
+
+
+@pytest.mark.parametrize("n", [64, 100_000])  # the serial and the parallel kernel
+def test_float32_kinks_are_hit_where_float32_holds_the_position_and_never_elsewhere(n: int) -> None:
+    """Kink positions are compared in the input's type: float32 inputs equal to a position float32 holds take the
+    kink's value; a position it does not hold (0.7 lies between two float32s) is never hit, so float32 inputs give
+    what the float64 kernel gives on the same values."""
+    for t in (0.5, 0.7, -1.1, 3.0):
+        x = np.full(n, np.float32(t), np.float32)
+        x[::3] = np.nextafter(x[::3], np.float32(np.inf))
+        for kink in ("left", "right", "mean"):
+            got = ag.threshold.grad(x, threshold=t, value=0.0, kink=kink)
+            want = ag.threshold.grad(x.astype(np.float64), threshold=t, value=0.0, kink=kink)
+            np.testing.assert_array_equal(got, want.astype(np.float32))
+    hit = ag.threshold.grad(np.full(n, 0.5, np.float32), threshold=0.5, value=0.0, kink="mean")
+    np.testing.assert_array_equal(hit, np.float32(0.5))
+
+
+def test_float32_loops_with_kinks_stay_float32() -> None:
+    """A float32 loop over a formula with kinks (relu') compiles to float32 vector code only: the kink's position and
+    value are compared and selected in float32 (LLVM merged the select of two float32 conversions into a float64
+    select once, and the loop ran at half the lanes, converting every element)."""
+    formula = ag.get("relu").spec.formula(1, None)
+    s = _kernels.scalar(formula, True)
+    unpack = _kernels._unpacker(0, (len(formula.kinks),))
+
+    @njit(error_model="numpy")
+    def loop(x, out, c):  # type: ignore[no-untyped-def]
+        params, kpos, kval = unpack(c)
+        for i in range(x.size):
+            out[i] = s(x[i], params, kpos, kval)
+
+    x = np.linspace(-2.0, 2.0, 65).astype(np.float32)  # 0 among them
+    out = np.empty_like(x)
+    loop(x, out, _kernels.constants([formula], (), "jax"))
+    np.testing.assert_array_equal(out, ag.relu.grad(x, kink="jax"))
+    ir = "".join(loop.inspect_llvm().values())
+    assert re.search(r"<\d+ x float>", ir), "no float32 vector code"
+    assert not re.search(r"<\d+ x double>", ir), "float64 vectors in a float32 loop"
 
 
 def test_float64_loops_are_eight_lanes_wide() -> None:
