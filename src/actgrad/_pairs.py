@@ -32,9 +32,21 @@ from numba.extending import intrinsic
 
 from ._exp import select
 
-#: How the helpers compile: inlined by LLVM into the kernels' loops (which then vectorize), numpy's error model, and
-#: no contraction (the error-free sums below must round as written; the products that need one rounding say fma).
+#: How float32 helpers compile: as functions of their own that LLVM inlines into the kernels' loops (which then
+#: vectorize), with numpy's error model and no contraction (the error-free sums below must round as written; the
+#: products that need one rounding say fma): they keep those flags inside the lean kernels, which contract.
 helper = njit(forceinline=True, error_model="numpy")
+#: How float64 helpers compile: inlined by numba into their caller before typing, so that a kernel and every helper
+#: under it compile as one function (each function numba compiles costs 0.05-0.1 s of a cold start: a gelu float64
+#: kernel took nine). Inlined code takes its caller's flags; the float64 kernels (actgrad._math) set none.
+inlined = njit(inline="always", error_model="numpy")
+
+
+def helper_for(dtype: Any) -> Any:
+    """How helpers of precision ``dtype`` (np.float32, or np.float64 and Python's float) compile: :data:`helper` or
+    :data:`inlined`."""
+    return helper if dtype is np.float32 else inlined
+
 
 _NEAR = 1000.0  # see exact_product
 _LLVM = {
@@ -112,7 +124,7 @@ def _series(body: Any, coeffs: tuple[Any, ...]) -> Any:
     scope = {"fma": fma, **{f"c{j}": c for j, c in enumerate(coeffs)}}
     lines = body([f"c{j}" for j in range(len(coeffs))], "y")
     exec("def series(y):\n" + "".join(line + "\n" for line in lines), scope)
-    return helper(scope["series"])
+    return helper_for(type(coeffs[0]))(scope["series"])
 
 
 def horner(coeffs: tuple[Any, ...]) -> Any:
@@ -151,7 +163,7 @@ def taylor_pair(p: SimpleNamespace, c1: tuple[float, float], c2: tuple[float, fl
         low = (fma(c1h, dh, -p1) + (c1h * dl + c1l * dh)) + (fma(c2h, sh, -p2) + (c2h * sl + c2l * sh))
         return s, se + (low + d * (d * (d * tail(d))))
 
-    return helper(at)
+    return p.helper(at)
 
 
 def moderate(pair_f: Any, kit_f: Any, p: SimpleNamespace, bounds: tuple[float, float], magnitude: bool) -> Any:
@@ -169,17 +181,7 @@ def moderate(pair_f: Any, kit_f: Any, p: SimpleNamespace, bounds: tuple[float, f
     return f
 
 
-@helper
-def fast_two_sum(a, b):  # type: ignore[no-untyped-def]
-    """(s, e) with a + b = s + e exactly (Fast2Sum) where s - a is exact: for |b| <= |a|; for a a power of two and
-    0 <= b < 2^p a (p the precision: a is a multiple of s's ulp, and s - a below s); for a = 1 and -2^p < b < 0 (1 is
-    a multiple of b's ulp; checked on exact rationals for -2000 <= b < 0). Then b - (s - a), the rounding error of s,
-    is exact too."""
-    s = a + b
-    return s, b - (s - a)
-
-
-@helper
+@inlined
 def exact_product(x, b):  # type: ignore[no-untyped-def]
     """(zh, zl) with x b = zh + zl exactly, for float64 x and b; zl is 0 where |x b| >= 1000 (there e^-|x b| is 0 or 1
     to every digit, and e^-zl = 1 - zl needs |zl| << 1; an overflowing product's residual would be NaN)."""
@@ -200,7 +202,7 @@ def _build(
     e^x = (hi + lo) 2^(k + scale) 2^-scale; below ``x_min`` every product with e^x rounds
     to 0; ``exp_poly``, (e^r - 1 - r) / r^2 on |r| <= ln2/2, lowest degree first; below ``linear``, tanh x rounds
     to x (x^2 / 3 is below a quarter of the precision's half-ulp: within 0.33 ulp)."""
-    c = dtype
+    c, jit = dtype, helper_for(dtype)
     one, two = c(1.0), c(2.0)
     inv_ln2, ln2_hi, ln2_lo, lowest = c(1.0 / math.log(2.0)), c(ln2[0]), c(ln2[1]), c(x_min)
     mantissa = np.finfo(dtype).nmant
@@ -212,7 +214,7 @@ def _build(
         # rounds near c0 as Horner's does
         exp_poly_at = _series(lead_estrin_body, tuple(c(v) for v in exp_poly))
 
-    @helper
+    @jit
     def exp_parts(x):  # type: ignore[no-untyped-def]
         xc = select(x < lowest, lowest, x)
         shifted = fma(xc, inv_ln2, shift)
@@ -225,34 +227,39 @@ def _build(
         hi = h + t
         return hi, (h - hi) + t, _power_of_two(shifted + bias)
 
-    @helper
+    @jit
     def quotient(nh, nl, dh, dl):  # type: ignore[no-untyped-def]
         r = one / dh
         q = nh * r
         return q, ((fma(-q, dh, nh) + nl) - q * dl) * r
 
-    @helper
+    @jit
     def div_pair(nh, nl, dh, dl):  # type: ignore[no-untyped-def]
         qh, ql = quotient(nh, nl, dh, dl)
         return qh + ql
 
-    @helper
+    @jit
     def one_plus(th, tl):  # type: ignore[no-untyped-def]
         u = one + th
         return u, ((one - u) + th) + tl
 
-    @helper
+    @jit
     def square(u, d):  # type: ignore[no-untyped-def]
         p = u * u
         return p, fma(u, u, -p) + two * u * d
 
-    @helper
+    @jit
+    def fast_two_sum(a, b):  # type: ignore[no-untyped-def]
+        s = a + b
+        return s, b - (s - a)
+
+    @jit
     def two_sum(a, b):  # type: ignore[no-untyped-def]
         s = a + b
         bb = s - a
         return s, (a - (s - bb)) + (b - bb)
 
-    @helper
+    @jit
     def product(a, bh, bl):  # type: ignore[no-untyped-def]
         p = a * bh
         return p, fma(a, bh, -p) + a * bl
@@ -263,7 +270,7 @@ def _build(
 
     wide = dtype is np.float64
 
-    @helper
+    @jit
     def divide(nh, nl, bh, bl, inv):  # type: ignore[no-untyped-def]
         qh = nh * inv
         r = fma(-qh, bh, nh)  # exact
@@ -271,7 +278,7 @@ def _build(
             r = r - qh * bl
         return qh, (r + nl) * inv
 
-    @helper
+    @jit
     def split(b):  # type: ignore[no-untyped-def]
         h = c(b)
         low = b - h  # exact in float64 (0 for float64 results)
@@ -287,6 +294,10 @@ def _build(
     div_pair.__doc__ = """(nh + nl) / (dh + dl) rounded about once: :func:`quotient`'s pair, summed."""
     one_plus.__doc__ = """1 + (th + tl) as (u, d), u + d exact to the low part, for 0 <= th <= 1."""
     square.__doc__ = """(u + d)^2 as (p, pe)."""
+    fast_two_sum.__doc__ = """(s, e) with a + b = s + e exactly (Fast2Sum) where s - a is exact: for |b| <= |a|; for a a
+        power of two and 0 <= b < 2^p a (p the precision: a is a multiple of s's ulp, and s - a below s); for a = 1 and
+        -2^p < b < 0 (1 is a multiple of b's ulp; checked on exact rationals for -2000 <= b < 0). Then b - (s - a),
+        the rounding error of s, is exact too."""
     two_sum.__doc__ = """(s, e) with a + b = s + e exactly."""
     product.__doc__ = """a (bh + bl) as (p, pe)."""
     divide.__doc__ = """(qh, ql): (nh + nl) / (bh + bl) for a divisor split from a float64 parameter (:func:`split`;
@@ -302,11 +313,13 @@ def _build(
         one_plus=one_plus,
         square=square,
         two_sum=two_sum,
+        fast_two_sum=fast_two_sum,
         product=product,
         narrow=narrow,
         split=split,
         divide=divide,
         select=select,
+        helper=jit,
         TINY=c(2.0**-scale),
         ONE=one,
         ZERO=c(0.0),

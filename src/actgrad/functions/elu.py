@@ -373,7 +373,7 @@ def _expm1_pair(p: SimpleNamespace) -> Any:
         h = nh + nl  # normalized: for tiny x, hi - 1 is a multiple of hi's ulp and lo as large as it
         return h, (nh - h) + nl
 
-    return _pairs.helper(em1)
+    return p.helper(em1)
 
 
 def _constant_pair(p: SimpleNamespace, pair: tuple[float, float]) -> tuple[Any, Any]:
@@ -396,7 +396,7 @@ def _scaled_expm1_pair(p: SimpleNamespace, linear: tuple[float, float] | None) -
         pos = fma(lh, v, ll * where(v < largest, v, largest)) if scaled else v  # (inf: ll may be negative)
         return where(v == zero, v * where(kh < zero, -one, one), where(v > zero, pos, neg))
 
-    return _pairs.helper(f)
+    return p.helper(f)
 
 
 def _scaled_exp_pair(p: SimpleNamespace) -> Any:
@@ -408,7 +408,7 @@ def _scaled_exp_pair(p: SimpleNamespace) -> Any:
         hi, lo, big = exp_parts(where(v < zero, v, zero))
         return (fma(kh, hi, fma(kl, hi, kh * lo)) * big) * tiny
 
-    return _pairs.helper(f)
+    return p.helper(f)
 
 
 # --- ELU --------------------------------------------------------------------------------------------------------

@@ -555,7 +555,7 @@ def _mills_pair(p: SimpleNamespace) -> Any:
     p's precision: V(t) / (2 + u) with 1 / (2 + u) as a pair (one division: its reciprocal, corrected by the exact
     residual) and V's last two Horner steps in pairs (the rest, damped by s^2, by Estrin's scheme: the kernels wait on
     this dependency chain)."""
-    c, fma, fast_two_sum, v = p.dtype, _pairs.fma, _pairs.fast_two_sum, _V_PAIR[np.dtype(p.dtype).name]
+    c, fma, fast_two_sum, v = p.dtype, _pairs.fma, p.fast_two_sum, _V_PAIR[np.dtype(p.dtype).name]
     (v0h, v0l), (v1h, v1l) = _constant_pair(p, v["v0"]), _constant_pair(p, v["v1"])
     far, one, two, half = _pairs.estrin(tuple(c(k) for k in v["rest"])), p.ONE, c(2.0), c(0.5)
 
@@ -576,7 +576,7 @@ def _mills_pair(p: SimpleNamespace) -> Any:
         mh = bh * rh
         return mh, fma(bh, rh, -mh) + (bh * rl + bl * rh)
 
-    return _pairs.helper(mills)
+    return p.helper(mills)
 
 
 def _root_pair(p: SimpleNamespace, constants: tuple[Any, ...]) -> Any:
@@ -595,7 +595,7 @@ def _root_pair(p: SimpleNamespace, constants: tuple[Any, ...]) -> Any:
         dh, dl = two_sum(u, -r_hi)
         return taylor(dh, dl - r_lo)
 
-    return _pairs.helper(root)
+    return p.helper(root)
 
 
 def _finish_pair(p: SimpleNamespace, order: int, cap: float, root: tuple[Any, ...]) -> Any:
@@ -622,7 +622,7 @@ def _finish_pair(p: SimpleNamespace, order: int, cap: float, root: tuple[Any, ..
         h, e = two_sum(one, -ch)
         return select(v > zero, h + (e - cl), select(near, qh + ql, tail))
 
-    return _pairs.helper(finish)
+    return p.helper(finish)
 
 
 def _exact_pair(p: SimpleNamespace, order: int) -> Any:
@@ -665,7 +665,7 @@ def _tanh_pair(p: SimpleNamespace, order: int) -> Any:
     pair (u^2 exact), e = e^-z and D = 1 + e from _terms_pair, G = -u e / D and G' = e (D - 2 u y'(u)) / D^2 with one
     corrected division each; the rest as the exact variant's (_finish_pair)."""
     c, fma, two_sum, select, narrow, square = p.dtype, _pairs.fma, p.two_sum, p.select, p.narrow, p.square
-    fast_two_sum, terms, quotient = _pairs.fast_two_sum, _terms_pair(p, low=True), p.quotient
+    fast_two_sum, terms, quotient = p.fast_two_sum, _terms_pair(p, low=True), p.quotient
     finish = _finish_pair(p, order, _U_MAX_TANH, _G1T_ROOT)
     one, top = p.ONE, c(_U_MAX_TANH)
     (ah, al), (a3h, a3l) = _constant_pair(p, _A), _constant_pair(p, _A3)

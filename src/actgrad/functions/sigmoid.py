@@ -526,7 +526,7 @@ def _terms_pair(p: SimpleNamespace, low: bool = False) -> Any:
         u, d = one_plus(th * s, tl * s)
         return th, tl, big, u, d
 
-    return _pairs.helper(terms)
+    return p.helper(terms)
 
 
 def _sigma_pair(p: SimpleNamespace, order: int, low: bool) -> Any:
@@ -544,7 +544,7 @@ def _sigma_pair(p: SimpleNamespace, order: int, low: bool) -> Any:
         pp, pe = square(u, d)
         return (div_pair(th, tl, pp, pe) * big) * tiny
 
-    return _pairs.helper(sig)
+    return p.helper(sig)
 
 
 def _sigmoid_pair(p: SimpleNamespace, order: int, sign: float = 1.0) -> Any:
@@ -619,7 +619,7 @@ def _mish_terms(p: SimpleNamespace) -> Any:
     [p.X_MIN, p.X_CAP], as silu's) = (th + tl) big TINY = ts + tls (s = big TINY), and as pairs (hi, lo): ``nd`` =
     (N, D) with N = 1 + 2t, D = N + 2t^2 (for x >= 0); ``me`` = (M, E) with M = t (t + 2) / s, t unscaled, and
     E = 2 + t (t + 2) (for x < 0); ``twice`` = (t^2, t + 2). The sums are exact: 1 + b and 2 + b by Fast2Sum."""
-    exp_parts, square, product, two_sum, add = p.exp_parts, p.square, p.product, p.two_sum, _pairs.fast_two_sum
+    exp_parts, square, product, two_sum, add = p.exp_parts, p.square, p.product, p.two_sum, p.fast_two_sum
     one, two, tiny, lowest, cap = p.ONE, p.dtype(2.0), p.TINY, p.X_MIN, p.X_CAP
     where = p.select
 
@@ -641,7 +641,7 @@ def _mish_terms(p: SimpleNamespace) -> Any:
         el = el + ml * s
         return xc, th, tl, big, ts, tls, ((uh, ul), (dh, dl)), ((mh, ml), (eh, el)), ((sh, sl), (ah, al))
 
-    return _pairs.helper(terms)
+    return p.helper(terms)
 
 
 def _mish_pair(p: SimpleNamespace) -> Any:
@@ -668,7 +668,7 @@ def _mish_grad_pair() -> Any:
     corrected division; the Taylor polynomial about the zero near -1.19 within 0.2 of it (B cancels there)."""
     p = _pairs.DOUBLE
     terms, div_pair, square, where, fma = _mish_terms(p), p.div_pair, p.square, p.select, _pairs.fma
-    product, two_sum, add, root = p.product, p.two_sum, _pairs.fast_two_sum, _near_zero_pair(_MISH1, 0.2)
+    product, two_sum, add, root = p.product, p.two_sum, p.fast_two_sum, _near_zero_pair(_MISH1, 0.2)
     cap, tiny = p.X_CAP, p.TINY
 
     def f(x):  # type: ignore[no-untyped-def]
@@ -709,7 +709,7 @@ def _tanhshrink_pair(p: SimpleNamespace, order: int) -> Any:
         p.select,
         _pairs.fma,
     )
-    quotient, divide = p.quotient, p.divide
+    quotient, divide, fast_two_sum = p.quotient, p.divide, p.fast_two_sum
     one, zero, tiny, two, three, five, cap = p.ONE, p.ZERO, p.TINY, c(2.0), c(3.0), c(5.0), p.X_CAP
     k21, k19, k17, k15, k13, k11, k9, k7 = (c(k) for k in range(21, 6, -2))
 
@@ -729,7 +729,7 @@ def _tanhshrink_pair(p: SimpleNamespace, order: int) -> Any:
         n, d = k7 * n + yh * d, n
         dd = five + yh * d / n
         qh, ql = divide(yh, yl, dd, zero, one / dd)  # y / dd as a pair
-        gh, gl = _pairs.fast_two_sum(three, qh)  # D
+        gh, gl = fast_two_sum(three, qh)  # D
         gl = gl + ql
         eh, el = two_sum(gh, yh)  # D + y
         el = el + (gl + yl)
@@ -759,7 +759,7 @@ def _tanhshrink_pair(p: SimpleNamespace, order: int) -> Any:
 
 def _tanhshrink_curvature_pair(p: SimpleNamespace) -> Any:
     """tanhshrink''(x) = 2 tanh x sech^2 x = -tanh''(x) (_curvature_pair)."""
-    curvature = _pairs.helper(_curvature_pair(p, 8.0, 2.0))
+    curvature = p.helper(_curvature_pair(p, 8.0, 2.0))
     return lambda x: -curvature(x)
 
 
@@ -799,7 +799,7 @@ def _log1p_pair(p: SimpleNamespace) -> Any:
         y = sh * sh
         return two * sh, two * (fma(sl, y, sl) + sh * y * q_of(y))  # atanh(sh + sl) = atanh(sh) + sl / (1 - y)
 
-    return _pairs.helper(log1p)
+    return p.helper(log1p)
 
 
 def _log_sigmoid_pair(p: SimpleNamespace) -> Any:
@@ -834,7 +834,7 @@ def _beta_product(p: SimpleNamespace) -> Any:
         zh, zl = _pairs.exact_product(v, beta)
         return zh, zl, beta, zero
 
-    return _pairs.helper(exact if p.dtype is np.float64 else product)
+    return p.helper(exact if p.dtype is np.float64 else product)
 
 
 def _softplus_pair(p: SimpleNamespace, kit_f: Any) -> Any:
@@ -862,8 +862,8 @@ def _softplus_pair(p: SimpleNamespace, kit_f: Any) -> Any:
         h, e = two_sum(where(v > zero, v, zero), qh)
         return where(far, where(v > zero, v, ((qh + ql) * big) * tiny), h + (e + ql))
 
-    general = _pairs.helper(_pairs.moderate(f, kit_f, p, (2.0**-14, 2.0**16), magnitude=False))
-    unit = _pairs.helper(_log_sigmoid_pair(p))
+    general = p.helper(_pairs.moderate(f, kit_f, p, (2.0**-14, 2.0**16), magnitude=False))
+    unit = p.helper(_log_sigmoid_pair(p))
 
     def softplus(x, beta):  # type: ignore[no-untyped-def]
         if beta == 1.0:  # the default: log1p(e^x) = -log_sigmoid(-x), without the product and the quotient
@@ -1702,16 +1702,16 @@ def _near_zero_pair(constants: tuple[Any, ...], width: float) -> Any:
     y = x - r, with its first two terms in pairs (_pairs.taylor_pair) and P without the terms below 2^-57 of c1 y in
     the window."""
     (r_hi, r_lo), c1, rest = constants
-    select = _pairs.DOUBLE.select
+    p = _pairs.DOUBLE
     tail = _pairs.estrin(_pairs.significant(rest[-2::-1], width, 2.0**-57 * abs(c1[0]) / width**2))
-    taylor = _pairs.taylor_pair(_pairs.DOUBLE, c1, (rest[-1], 0.0), tail)
+    taylor, select = _pairs.taylor_pair(p, c1, (rest[-1], 0.0), tail), p.select
 
     def at(x):  # type: ignore[no-untyped-def]
         close = abs(x - r_hi) < width
         h, e = taylor(select(close, x, r_hi) - r_hi, -r_lo)  # x - r_hi is exact near the root
         return close, h + e
 
-    return _pairs.helper(at)
+    return p.helper(at)
 
 
 def _curvature_pair(p: SimpleNamespace, scale: float, grow: float, zero: Any = None) -> Any:
@@ -1724,7 +1724,7 @@ def _curvature_pair(p: SimpleNamespace, scale: float, grow: float, zero: Any = N
     - silu'' (float64; ``zero``, its _near_zero_pair): t M / (1 + t)^3, M = 2 - a + t (2 + a), even in x."""
     c, terms, two_sum, select, fma, narrow = p.dtype, _terms_pair(p), p.two_sum, p.select, _pairs.fma, p.narrow
     div_pair, tiny, linear, zero_, one, two, cap = p.div_pair, p.TINY, p.LINEAR, p.ZERO, p.ONE, c(2.0), c(2000.0)
-    grow, scale, eighth = c(grow), c(scale), c(0.125 * scale)
+    grow, scale, eighth, fast_two_sum = c(grow), c(scale), c(0.125 * scale), p.fast_two_sum
 
     def f(x):  # type: ignore[no-untyped-def]
         v = narrow(x)
@@ -1736,7 +1736,7 @@ def _curvature_pair(p: SimpleNamespace, scale: float, grow: float, zero: Any = N
             ml = -d
         else:
             hh, hl = two_sum(two, -a)
-            qh, ql = _pairs.fast_two_sum(two, a)
+            qh, ql = fast_two_sum(two, a)
             gh = tm * qh  # t (2 + a)
             gl = fma(tm, qh, -gh) + (tm * ql + d * qh)
             mh, ml = two_sum(hh, gh)
@@ -1783,7 +1783,7 @@ def _telu_terms(p: SimpleNamespace) -> Any:
         th, tl, big2, v, d = terms(two * select(flat_u, flat, uh), two * select(flat_u, zero, ul))
         return xc, eh, el, big, uh, ul, th, tl, big2, v, d, v - one
 
-    return _pairs.helper(at)
+    return p.helper(at)
 
 
 def _telu_value_pair() -> Any:
@@ -1814,7 +1814,7 @@ def _telu_grad_pair() -> Any:
     1 - 2 t (1 + t - 2 x u) / (1 + t)^2 above; (1 + x) u below the tail, scaled once."""
     p = _pairs.DOUBLE
     square, two_sum, select, fma, tiny, at = p.square, p.two_sum, p.select, _pairs.fma, p.TINY, _telu_terms(p)
-    quotient = p.quotient
+    quotient, fast_two_sum = p.quotient, p.fast_two_sum
     top, tail, near_zero = _TELU_TOP, _TELU_TAIL, _near_zero_pair(_TELU1, 0.1)
     # z^2 P(z) for z = 4 u^2 <= 4 e^-1/2 (x <= -1/4), its terms to 2^-60 (below 2^-57 of B outside the root's window)
     sinhc, (sixth_h, sixth_l) = _pairs.estrin(_pairs.significant(_SINHC[-2::-1], 2.43, 2.0**-60 / 2.43**2)), _SIXTH
@@ -1832,7 +1832,7 @@ def _telu_grad_pair() -> Any:
         # x <= -1/4: 4 u t B / (1 + t)^2, B = (1 + x) + z / 6 + z^2 P(z) = x + sinh(2u) / 2u, z = 4 u^2
         zh = 4.0 * uh * uh
         zl = 4.0 * (fma(uh, uh, -uh * uh) + 2.0 * uh * ul)
-        oh, ol = _pairs.fast_two_sum(1.0, xc)  # exact for -2000 <= x <= 0 too: 1 is a multiple of x's ulp
+        oh, ol = fast_two_sum(1.0, xc)  # exact for -2000 <= x <= 0 too: 1 is a multiple of x's ulp
         sh = zh * sixth_h
         bh, bl = two_sum(oh, sh)
         bl = bl + (ol + (fma(zh, sixth_h, -sh) + zh * sixth_l + zl * sixth_h) + zh * (zh * sinhc(zh)))
