@@ -38,8 +38,8 @@ from ._math import (  # noqa: F401 -- the namespace's functions
 
 COMPILED = True
 COMPENSATED = False
-#: How kits compile their helpers here: as in actgrad._math, and free to contract a * b + c into one fma (one rounding
-#: instead of two; polynomials run twice as fast).
+#: How formulas compile here (and the kits' helpers, inlined into them): as in actgrad._math, and free to contract
+#: a * b + c into one fma (one rounding instead of two; polynomials run twice as fast).
 helper = njit(forceinline=True, error_model="numpy", fastmath={"contract"})
 
 
@@ -86,7 +86,7 @@ _EXPM1_R = (
 _P0, _P1, _P2, _P3, _P4, _P5, _P6, _P7, _P8 = _EXPM1_R
 
 
-@helper
+@njit(inline="always")
 def _reduced(x):  # type: ignore[no-untyped-def]
     """(q, s) with e^x = 2 (1 + q) s within 2^-43 relative: x = k ln 2 + r, |r| <= ln2 / 2, q = e^r - 1 by a degree-9
     polynomial, s = 2^(k - 1) built from bits in one step: x is clamped to [-746, 710] first (NaN passes both clamps),
@@ -109,14 +109,14 @@ def _reduced(x):  # type: ignore[no-untyped-def]
     return p * r, _from_bits(where(biased < 0, 0, biased) << 52)
 
 
-@helper
+@njit(inline="always")
 def exp(x):  # type: ignore[no-untyped-def]
     """e^x within 2^-43 relative down to 2^-1021 (0 below: float32 results never are that small). NaN propagates."""
     q, s = _reduced(x)
     return ((q + 1.0) * s) * 2.0
 
 
-@helper
+@njit(inline="always")
 def expm1(x):  # type: ignore[no-untyped-def]
     """e^x - 1 within 2^-42 relative: (q s - (1/2 - s)) 2 with 2^(k - 1) = s, which is e^r - 1 itself where k = 0 (no
     cancellation for small x, and -0 stays -0) and otherwise adds terms of which |e^x - 1| > 0.29 is more than a

@@ -29,7 +29,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
-from numba import njit
 
 from .. import _math, _pairs
 from .._activation import activation
@@ -127,11 +126,6 @@ def split_dd(pair: tuple[float, float], p: int) -> tuple[float, float]:
     return h, (hi - h) + lo
 
 
-#: How polynomials compile in the scalar namespaces: inlined into the caller's numba IR (straight-line code with
-#: explicit fmas, so no flags are lost), which spares each one numba's own compile pipeline (~60 ms of a cold start).
-_INLINE = njit(inline="always", error_model="numpy")
-
-
 def fma(m: Any) -> Any:
     """``(a, b, c) -> a * b + c`` for namespace ``m``: rounded once in the scalar namespaces (``m.fma``), plain
     arithmetic for array namespaces."""
@@ -155,7 +149,7 @@ def _compiled(m: Any, lines: list[str]) -> Any:
     """The function ``p`` defined by ``lines`` (with ``fma`` in scope), compiled for namespace ``m``."""
     namespace: dict[str, Any] = {"fma": fma(m)}
     exec("\n".join(lines) + "\n", namespace)
-    return (_INLINE if _math.compiled(m) else _math.jit_for(m))(namespace["p"])
+    return _math.jit_for(m)(namespace["p"])
 
 
 def error_free(m: Any) -> tuple[Any, Any, Any, Any]:
