@@ -70,6 +70,24 @@ def test_float32_loops_with_kinks_stay_float32() -> None:
     assert not re.search(r"<\d+ x double>", ir), "float64 vectors in a float32 loop"
 
 
+def test_float32_pair_kernels_stay_float32() -> None:
+    """silu's float32 kernel (arithmetic in pairs of float32s) compiles to float32 vector code only: the formula is
+    inlined into the kernel's loop, where LLVM sees the input's widening and narrowing together. Compiled as a
+    function of its own, the formula took a float64 argument, LLVM moved its comparisons with constants into float64,
+    and the loop converted every element to compare at half the lanes (1.8x slower)."""
+    formula = ag.get("silu").spec.formula(0, None)
+    unpack = _kernels._unpacker(0, (0,))
+    kernel = _kernels.Kernel(lambda lean: _kernels._unary(_kernels.scalar(formula, lean, 0), unpack), 1, None)
+    serial = kernel.serial(True)  # no key: compiled here, not loaded from the disk cache (which has no IR)
+    x = np.linspace(-130.0, 60.0, 97).astype(np.float32)
+    out = np.empty_like(x)
+    serial(x, out, _kernels.constants([formula], (), "torch"))
+    np.testing.assert_array_equal(out, ag.silu(x))
+    ir = "".join(serial.inspect_llvm().values())
+    assert re.search(r"fcmp[^\n]*<\d+ x float>", ir), "no float32 vector comparisons"
+    assert not re.search(r"<\d+ x double>", ir), "float64 vectors in a float32 loop"
+
+
 def test_float64_loops_are_eight_lanes_wide() -> None:
     """The kernels ask LLVM for 512-bit vectors (its default tuning for recent Intel CPUs is 256 bits): the
     attribute is on the loop's function, and a float64 exp loop compiles to 8-lane vector code where the CPU has

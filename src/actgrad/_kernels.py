@@ -21,6 +21,7 @@ Children started by ``spawn``/``forkserver``, and Dask workers, start fresh and 
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -29,9 +30,11 @@ from typing import Any
 import numpy as np
 from numba import njit, prange, types
 from numba.core import config as numba_config
+from numba.core.dispatcher import Dispatcher
 from numba.extending import intrinsic
 
 from . import _cache, _lean, _math
+from ._exp import fenced
 from ._registry import Formula, kink_args
 
 #: Below this many elements the serial kernel is faster than the parallel one (thread wake-up costs ~2 us).
@@ -54,49 +57,41 @@ def _after_fork_in_child() -> None:
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 _NJIT_OPTIONS: dict[str, Any] = {"error_model": "numpy", "nogil": True}
-
-
-@intrinsic
-def _fenced(typingctx, x):  # type: ignore[no-untyped-def]
-    """``x`` through LLVM's arithmetic fence, which emits nothing: a float32 kink value (``fptrunc`` of a float64)
-    stays a value of its own, and LLVM no longer merges ``select(hit, fptrunc(v), fptrunc(r))`` into
-    ``fptrunc(select(hit, v, r))``, which pulled the whole float32 loop back into float64 (4 lanes and conversions
-    where it has 8)."""
-    if not isinstance(x, types.Float):
-        return None
-
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
-        fn = builder.module.declare_intrinsic("llvm.arithmetic.fence", [args[0].type])
-        return builder.call(fn, list(args))
-
-    return x(x), codegen
+_inline = njit(inline="always")
 
 
 @functools.cache
-def scalar(formula: Formula, lean: bool = False) -> Callable[..., Any]:
-    """The compiled scalar function ``s(x, params, kink_positions, kink_values)`` of one formula, against the lean
-    namespace (for float32 results) or the full one."""
+def scalar(formula: Formula, lean: bool = False, n_params: int = 0) -> Callable[..., Any]:
+    """The compiled scalar function ``s(x, params, kink_positions, kink_values)`` of one formula of ``n_params``
+    parameters, against the lean namespace (for float32 results) or the full one."""
     if formula.expr is None:
         raise NotImplementedError("this derivative was not defined (actgrad.define(..., grad2=...) defines f'')")
-    # Compiled as the namespace compiles helpers (actgrad._math.helper): inlined into the loops, so they vectorize.
     m = _lean if lean else _math
-    core = m.helper(formula.expr(m))
+    expr = formula.expr(m)
+    # Inlined by numba into the kernel's loop, which compiles with the namespace's flags (see Kernel): numba compiles
+    # the loop and the formula as one function, and LLVM optimizes them together, where a formula compiled on its
+    # own saw its float32 input as a float64 argument and moved its comparisons into float64 (a float32 loop then
+    # converted every input and compared at 4 lanes). numba cannot inline a function of *args, nor a compiled one.
+    own = isinstance(expr, Dispatcher) or expr.__code__.co_flags & inspect.CO_VARARGS
+    scope = {"core": m.helper(expr) if own else _inline(expr)}
+    exec(f"def apply(x, params):\n    return core(x, {', '.join(f'params[{i}]' for i in range(n_params))})\n", scope)
+    apply = _inline(scope["apply"])
     where, astype_like, widen = _math.where, _math.astype_like, _math.widen
 
     def s(x, params, kpos, kval):  # type: ignore[no-untyped-def]
         """The formula rounded to x's type, then the kinks' values, compared and selected in x's type: a float32
         loop stays float32 (compared with the float64 positions, it ran 4x slower). A position that x's type does
         not hold (a parameter of 0.1 for float32 inputs) is never hit: it becomes NaN (loop-invariant)."""
-        r = astype_like(core(widen(x), *params), x)
+        r = astype_like(apply(widen(x), params), x)
         for j in range(len(kpos)):
             at = astype_like(kpos[j], x)
             at = where(widen(at) == kpos[j], at, astype_like(np.nan, x))
-            r = where(x == at, _fenced(astype_like(kval[j], x)), r)
+            r = where(x == at, fenced(astype_like(kval[j], x)), r)
         return where(x != x, x, r)
 
     def smooth(x, params, kpos, kval):  # type: ignore[no-untyped-def]
         """s for a formula without kinks (kpos and kval are empty): no comparisons in the loop."""
-        return astype_like(where(x != x, x, core(widen(x), *params)), x)
+        return astype_like(where(x != x, x, apply(widen(x), params)), x)
 
     return njit(inline="always")(s if formula.kinks else smooth)  # type: ignore[no-any-return]
 
@@ -252,7 +247,8 @@ class Kernel:
         loop = self._make(lean)
         if tag:
             _name(loop, f"serial_{tag}")
-        serial = njit(**_NJIT_OPTIONS)(loop)
+        # the formula is inlined into the loop (see scalar) and compiles with its flags: the namespace's
+        serial = njit(**_NJIT_OPTIONS, fastmath=_lean.FLAGS if lean else set())(loop)
         blocked = _blocked(serial, loop.__code__.co_argcount - 1, self._out)  # the loop's arrays, then constants
         if tag:
             _name(blocked, f"parallel_{tag}")
@@ -302,14 +298,18 @@ class Kernel:
 def unary(formula: Formula, n_params: int) -> Kernel:
     """``out = formula(x, *params)``, with ``constants([formula], params, ...)``."""
     unpack = _unpacker(n_params, (len(formula.kinks),))
-    return Kernel(lambda lean: _unary(scalar(formula, lean), unpack), 1, _cache.kernel_key("unary", (formula,)))
+    return Kernel(
+        lambda lean: _unary(scalar(formula, lean, n_params), unpack), 1, _cache.kernel_key("unary", (formula,))
+    )
 
 
 @functools.cache
 def backward(formula: Formula, n_params: int) -> Kernel:
     """``out = g * formula(x, *params)`` in one pass."""
     unpack = _unpacker(n_params, (len(formula.kinks),))
-    return Kernel(lambda lean: _backward(scalar(formula, lean), unpack), 2, _cache.kernel_key("backward", (formula,)))
+    return Kernel(
+        lambda lean: _backward(scalar(formula, lean, n_params), unpack), 2, _cache.kernel_key("backward", (formula,))
+    )
 
 
 @functools.cache
@@ -317,7 +317,7 @@ def pair(first: Formula, second: Formula, n_params: int) -> Kernel:
     """``out0, out1 = first(x, *params), second(x, *params)`` in one pass."""
     unpack = _unpacker(n_params, (len(first.kinks), len(second.kinks)))
     return Kernel(
-        lambda lean: _pair(scalar(first, lean), scalar(second, lean), unpack),
+        lambda lean: _pair(scalar(first, lean, n_params), scalar(second, lean, n_params), unpack),
         1,
         _cache.kernel_key("pair", (first, second)),
     )

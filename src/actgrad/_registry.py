@@ -166,6 +166,9 @@ class Formula:
 #: A formula, or one formula per option of the spec's choice parameter.
 Variants = Formula | Mapping[str, Formula]
 
+#: The zero function, of any parameters: f'' of the piecewise-linear activations.
+ZERO = Formula(lambda m: lambda x, *params: 0.0, r"0")
+
 
 @dataclass(frozen=True, eq=False)
 class Spec:

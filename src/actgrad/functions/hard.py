@@ -31,12 +31,11 @@ from __future__ import annotations
 
 from .. import _math
 from .._activation import activation
-from .._registry import Formula, Kink, Param, Spec
+from .._registry import ZERO, Formula, Kink, Param, Spec
 
 __all__ = ["hard_sigmoid", "hard_swish", "hard_tanh", "hard_shrink", "soft_shrink", "threshold", "squared_relu"]
 
 _SIXTH = 1.0 / 6.0
-_ZERO = Formula(lambda m: lambda x, *params: 0.0, r"0")
 
 
 def _double(m):  # type: ignore[no-untyped-def]
@@ -184,7 +183,7 @@ hard_sigmoid = activation(
                 Kink(at=3.0, left=1.0 / 6.0, right=0.0, torch="right", jax="right"),
             ),
         ),
-        grad2=_ZERO,
+        grad2=ZERO,
         aliases=("hardsigmoid",),
         reference="https://pytorch.org/docs/stable/generated/torch.nn.Hardsigmoid.html",
     )
@@ -243,7 +242,7 @@ hard_tanh = activation(
                 Kink(at=lambda mn, mx: mx, left=_open, right=0.0, torch="right", jax="left"),
             ),
         ),
-        grad2=_ZERO,
+        grad2=ZERO,
         # PyTorch's convention (the ends belong to the clamped pieces) here too, so that
         # f' + df/dmin_val + df/dmax_val = 1 everywhere (shifting x and both bounds shifts f).
         wrt={
@@ -293,7 +292,7 @@ hard_shrink = activation(
             r"\begin{cases} x & |x| > \lambda \\ 0 & |x| \le \lambda \end{cases}",
         ),
         grad=_SHRINK_GRAD,
-        grad2=_ZERO,
+        grad2=ZERO,
         # f jumps at +-lambd as lambd moves; the Dirac deltas of that are not representable (as for f'').
         wrt={"lambd": Formula(lambda m: lambda x, lambd: 0.0, r"0 \quad (x \ne \pm\lambda)")},
         aliases=("hardshrink",),
@@ -314,7 +313,7 @@ soft_shrink = activation(
             r"\end{cases}",
         ),
         grad=_SHRINK_GRAD,
-        grad2=_ZERO,
+        grad2=ZERO,
         wrt={
             "lambd": Formula(
                 lambda m: lambda x, lambd: m.where(x > lambd, -1.0, m.where(x < -lambd, 1.0, 0.0)),
@@ -343,7 +342,7 @@ threshold = activation(
             r"\begin{cases} 1 & x > t \\ 0 & x < t \end{cases}",
             kinks=(Kink(at=lambda t, v: t, left=0.0, right=1.0, torch="left", jax="left"),),
         ),
-        grad2=_ZERO,
+        grad2=ZERO,
         wrt={
             # f jumps at x = t as t moves (unless v == t); the Dirac delta of that is not representable.
             "threshold": Formula(lambda m: lambda x, t, v: 0.0, r"0 \quad (x \ne t)"),

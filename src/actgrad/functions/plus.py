@@ -25,12 +25,11 @@ import math
 
 from .. import _math
 from .._activation import activation
-from .._registry import Formula, Kink, Param, Spec
+from .._registry import ZERO, Formula, Kink, Param, Spec
 from .hard import _double, _mul_dd, _split
 
 __all__ = ["squareplus", "sparse_plus", "sparse_sigmoid"]
 
-_ZERO = Formula(lambda m: lambda x, *params: 0.0, r"0")
 _K64 = 134217729.0  # Veltkamp's constant for float64 (the squareplus double-double path is float64 only)
 
 
@@ -367,7 +366,7 @@ sparse_sigmoid = activation(
                 Kink(at=1.0, left=0.5, right=0.0, torch="mean", jax="mean"),
             ),
         ),
-        grad2=_ZERO,
+        grad2=ZERO,
         reference="https://arxiv.org/abs/1901.02324",
     )
 )

@@ -8,11 +8,10 @@ kinks included (the Dirac delta of the distributional derivative is not represen
 from __future__ import annotations
 
 from .._activation import activation
-from .._registry import Formula, Kink, Param, Spec
+from .._registry import ZERO, Formula, Kink, Param, Spec
 
 __all__ = ["relu", "leaky_relu", "relu6", "prelu"]
 
-_ZERO = Formula(lambda m: lambda x, *params: 0.0, r"0")
 
 relu = activation(
     Spec(
@@ -24,7 +23,7 @@ relu = activation(
             r"\begin{cases} 1 & x > 0 \\ 0 & x < 0 \end{cases}",
             kinks=(Kink(at=0.0, left=0.0, right=1.0, torch="left", jax="left"),),
         ),
-        grad2=_ZERO,
+        grad2=ZERO,
         reference="https://pytorch.org/docs/stable/generated/torch.nn.ReLU.html",
     )
 )
@@ -44,7 +43,7 @@ leaky_relu = activation(
             r"\begin{cases} 1 & x > 0 \\ s & x < 0 \end{cases}",
             kinks=(Kink(at=0.0, left=lambda s: s, right=1.0, torch="left", jax="right"),),
         ),
-        grad2=_ZERO,
+        grad2=ZERO,
         wrt={
             "negative_slope": Formula(
                 lambda m: lambda x, s: m.where(x < 0, x, 0.0),
@@ -68,7 +67,7 @@ relu6 = activation(
                 Kink(at=6.0, left=1.0, right=0.0, torch="right", jax="right"),
             ),
         ),
-        grad2=_ZERO,
+        grad2=ZERO,
         reference="https://pytorch.org/docs/stable/generated/torch.nn.ReLU6.html",
     )
 )
@@ -95,7 +94,7 @@ prelu = activation(
             r"\begin{cases} 1 & x > 0 \\ w_c & x < 0 \end{cases}",
             kinks=(Kink(at=0.0, left=lambda w: w, right=1.0, torch="left", jax="right"),),
         ),
-        grad2=_ZERO,
+        grad2=ZERO,
         wrt={"weight": Formula(lambda m: lambda x, w: m.where(x < 0, x, 0.0), r"\min(0, x)")},
         aliases=("PReLU",),
         reference="https://pytorch.org/docs/stable/generated/torch.nn.PReLU.html",
