@@ -71,10 +71,10 @@ def test_float32_loops_with_kinks_stay_float32() -> None:
 
 
 def test_float32_pair_kernels_stay_float32() -> None:
-    """silu's float32 kernel (arithmetic in pairs of float32s) compiles to float32 vector code only: the formula is
-    inlined into the kernel's loop, where LLVM sees the input's widening and narrowing together. Compiled as a
-    function of its own, the formula took a float64 argument, LLVM moved its comparisons with constants into float64,
-    and the loop converted every element to compare at half the lanes (1.8x slower)."""
+    """silu's float32 kernel (arithmetic in pairs of float32s) compiles to float32 vector code only: the formula
+    takes x in its own type and widens it itself, so LLVM sees the widening and the pair code's narrowing together.
+    Given x widened, the formula saw a float64 argument, LLVM moved its comparisons with constants into float64, and
+    the loop converted every element to compare at half the lanes (1.8x slower)."""
     formula = ag.get("silu").spec.formula(0, None)
     unpack = _kernels._unpacker(0, (0,))
     kernel = _kernels.Kernel(lambda lean: _kernels._unary(_kernels.scalar(formula, lean, 0), unpack), 1, None)

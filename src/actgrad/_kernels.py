@@ -68,21 +68,23 @@ def scalar(formula: Formula, lean: bool = False, n_params: int = 0) -> Callable[
         raise NotImplementedError("this derivative was not defined (actgrad.define(..., grad2=...) defines f'')")
     m = _lean if lean else _math
     expr = formula.expr(m)
-    # Inlined by numba into the kernel's loop, which compiles with the namespace's flags (see Kernel): numba compiles
-    # the loop and the formula as one function, and LLVM optimizes them together, where a formula compiled on its
-    # own saw its float32 input as a float64 argument and moved its comparisons into float64 (a float32 loop then
-    # converted every input and compared at 4 lanes). numba cannot inline a function of *args, nor a compiled one.
+    # The formula widens x itself, inside one function compiled as the namespace compiles formulas (the helpers
+    # under it are inlined into it; LLVM inlines it into the loops): where it took x already widened, a float32 pair
+    # formula saw a float64 argument, and LLVM moved its comparisons of the narrowed x with constants into float64
+    # (x >= 0 became x >= -2^-150, which float32 cannot hold): the loop converted every element and compared at half
+    # the lanes. numba cannot inline a function of *args, nor a compiled one: those are called.
     own = isinstance(expr, Dispatcher) or expr.__code__.co_flags & inspect.CO_VARARGS
-    scope = {"core": m.helper(expr) if own else _inline(expr)}
-    exec(f"def apply(x, params):\n    return core(x, {', '.join(f'params[{i}]' for i in range(n_params))})\n", scope)
-    apply = _inline(scope["apply"])
+    scope = {"expr": m.helper(expr) if own else _inline(expr), "widen": _math.widen}
+    args = "".join(f", params[{i}]" for i in range(n_params))
+    exec(f"def core(x, params):\n    return expr(widen(x){args})\n", scope)
+    core = m.helper(scope["core"])
     where, astype_like, widen = _math.where, _math.astype_like, _math.widen
 
     def s(x, params, kpos, kval):  # type: ignore[no-untyped-def]
         """The formula rounded to x's type, then the kinks' values, compared and selected in x's type: a float32
         loop stays float32 (compared with the float64 positions, it ran 4x slower). A position that x's type does
         not hold (a parameter of 0.1 for float32 inputs) is never hit: it becomes NaN (loop-invariant)."""
-        r = astype_like(apply(widen(x), params), x)
+        r = astype_like(core(x, params), x)
         for j in range(len(kpos)):
             at = astype_like(kpos[j], x)
             at = where(widen(at) == kpos[j], at, astype_like(np.nan, x))
@@ -91,7 +93,7 @@ def scalar(formula: Formula, lean: bool = False, n_params: int = 0) -> Callable[
 
     def smooth(x, params, kpos, kval):  # type: ignore[no-untyped-def]
         """s for a formula without kinks (kpos and kval are empty): no comparisons in the loop."""
-        return astype_like(where(x != x, x, apply(widen(x), params)), x)
+        return astype_like(where(x != x, x, core(x, params)), x)
 
     return njit(inline="always")(s if formula.kinks else smooth)  # type: ignore[no-any-return]
 
@@ -247,8 +249,7 @@ class Kernel:
         loop = self._make(lean)
         if tag:
             _name(loop, f"serial_{tag}")
-        # the formula is inlined into the loop (see scalar) and compiles with its flags: the namespace's
-        serial = njit(**_NJIT_OPTIONS, fastmath=_lean.FLAGS if lean else set())(loop)
+        serial = njit(**_NJIT_OPTIONS)(loop)
         blocked = _blocked(serial, loop.__code__.co_argcount - 1, self._out)  # the loop's arrays, then constants
         if tag:
             _name(blocked, f"parallel_{tag}")

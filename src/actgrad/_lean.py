@@ -38,11 +38,9 @@ from ._math import (  # noqa: F401 -- the namespace's functions
 
 COMPILED = True
 COMPENSATED = False
-#: The flags of the lean kernels' loops, into which their formulas and the kits' helpers are inlined: free to
-#: contract a * b + c into one fma (one rounding instead of two; polynomials run twice as fast).
-FLAGS = {"contract"}
-#: How a formula that cannot be inlined compiles here: as in actgrad._math, with :data:`FLAGS`.
-helper = njit(forceinline=True, error_model="numpy", fastmath=FLAGS)
+#: How formulas compile here (and the kits' helpers, inlined into them): as in actgrad._math, and free to contract
+#: a * b + c into one fma (one rounding instead of two; polynomials run twice as fast).
+helper = njit(forceinline=True, error_model="numpy", fastmath={"contract"})
 
 
 @njit(inline="always")

@@ -37,10 +37,10 @@ COMPILED = True
 COMPENSATED = True
 
 
-#: How a formula that numba cannot inline into a kernel's loop (actgrad._kernels.scalar) compiles in this namespace:
-#: inlined by LLVM instead (so that loops vectorize), with the loops' flags: numpy's error model (division checks
-#: would keep them from vectorizing), and no contraction of a * b + c into an fma, which would break the error-free
-#: transformations.
+#: How formulas compile in this namespace (and with them the kits' helpers, which numba inlines into them: see
+#: :func:`jit_for`): numba, inlined by LLVM into the kernels' loops (so that loops vectorize), with numpy's error
+#: model (division checks would keep them from vectorizing), and no contraction of a * b + c into an fma, which would
+#: break the error-free transformations.
 helper = njit(forceinline=True, error_model="numpy")
 
 
@@ -57,8 +57,8 @@ def lean(m: object) -> bool:
 
 #: How kits compile the helpers under a formula in the scalar namespaces: inlined by numba into their caller before
 #: typing, so that a formula and its helpers compile as one function (each function numba compiles costs 0.05-0.1 s
-#: of a cold start: gelu's float32 f' kernel 0.97 -> 0.66 s). Inlined code takes its caller's flags: those of the
-#: kernel's loop, the namespace's.
+#: of a cold start: gelu's float32 f' kernel 0.97 -> 0.66 s). Inlined code takes its caller's flags: the formula's,
+#: its namespace's ``helper``.
 _inlined = njit(inline="always", error_model="numpy")
 
 
