@@ -1,6 +1,6 @@
 """``actgrad._pairs`` (pair arithmetic in the result's precision) and the kernels built on it (sigmoid, tanh, silu, elu,
 selu, celu, log_sigmoid, softplus: f and f'; sigmoid, tanh, celu, softplus, tanhshrink: f''; gelu: f and f'', and f' in
-float64, and its tanh approximation: f, and f' in float64; mish: f; in float64 also telu: f and f', silu: f'', mish: f'
+float64, and its tanh approximation: f, and f' in float64; mish: f and f'; in float64 also telu: f and f', silu: f''
 and tanhshrink: f, f'; float32 and float64; parameters at their defaults, and softplus's beta and celu's alpha at 0.3
 too).
 
@@ -52,6 +52,7 @@ CASES = [(name, order) for name in ("sigmoid", "tanh", "silu", "elu", "selu", "c
     ("softplus_beta", 2),
     ("celu", 2),
     ("mish", 0),
+    ("mish", 1),
     ("tanhshrink", 2),
     ("celu_alpha", 0),
     ("celu_alpha", 1),
@@ -62,8 +63,8 @@ CASES = [(name, order) for name in ("sigmoid", "tanh", "silu", "elu", "selu", "c
     ("sigmoid", 2),
     ("tanh", 2),
 ]
-#: float64 only: GELU's f', TeLU and silu'' for float32 results compute in float64 (actgrad._lean), where pairs cost
-#: more.
+#: float64 only: GELU's f', TeLU, silu'' and tanhshrink for float32 results compute in float64 (actgrad._lean),
+#: where pairs cost more.
 CASES_64 = [
     *CASES,
     ("gelu", 1),
@@ -71,7 +72,6 @@ CASES_64 = [
     ("telu", 0),
     ("telu", 1),
     ("silu", 2),
-    ("mish", 1),
     ("tanhshrink", 0),
 ]
 #: Cases with a parameter: the activation and its parameters.

@@ -17,8 +17,8 @@ and subnormals included. The devices, shared through ``_build_kit``:
   about the zero is used instead (coefficients from mpmath at 400 bits: r = findroot(f^(k), r0),
   taylor(f^(k), r, n), n where the remainder is below 2^-60 over the window).
 
-The NumPy kernels of sigmoid, tanh, log_sigmoid and softplus (f, f', f''), silu (f, f'; f'' for float64), mish (f; f'
-for float64), tanhshrink (f''; f, f' for float64) and telu (float64: f and f') use formulas of their own, written once
+The NumPy kernels of sigmoid, tanh, log_sigmoid and softplus (f, f', f''), silu (f, f'; f'' for float64), mish (f,
+f'), tanhshrink (f''; f, f' for float64) and telu (float64: f and f') use formulas of their own, written once
 for float32 and float64 in pair arithmetic of the result's precision (``actgrad._pairs``: section "pair arithmetic"
 below; telu's before its kit formulas), faster and as accurate.
 
@@ -34,6 +34,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from .. import _math, _pairs
 from .._activation import activation
@@ -662,33 +663,37 @@ def _mish_pair(p: SimpleNamespace) -> Any:
     return f
 
 
-def _mish_grad_pair() -> Any:
-    """mish'(x) = tanh(sp) + x sech^2(sp) sigma(x), sp = log(1 + e^x), for float64 results (_mish_terms): B / D^2 with
+def _mish_grad_pair(p: SimpleNamespace) -> Any:
+    """mish'(x) = tanh(sp) + x sech^2(sp) sigma(x), sp = log(1 + e^x) (_mish_terms): B / D^2 with
     B = N D + 4x t^2 (1 + t) for x >= 0, and t B / E^2 with B = (t + 2) E + 4x (1 + t) for x < 0, in pairs, one
-    corrected division; the Taylor polynomial about the zero near -1.19 within 0.2 of it (B cancels there)."""
-    p = _pairs.DOUBLE
+    corrected division. B cancels near the zero at -1.19, exactly (a pair sum) but not its parts' errors: float64
+    takes the Taylor polynomial about the zero within 0.2 of it; in float32 the parts' errors (2^-44 of B's terms)
+    stay far below an ulp there."""
+    c, narrow = p.dtype, p.narrow
     terms, div_pair, square, where, fma = _mish_terms(p), p.div_pair, p.square, p.select, _pairs.fma
-    product, two_sum, add, root = p.product, p.two_sum, p.fast_two_sum, _near_zero_pair(_MISH1, 0.2)
-    cap, tiny = p.X_CAP, p.TINY
+    product, two_sum, add = p.product, p.two_sum, p.fast_two_sum
+    root = _near_zero_pair(_MISH1, 0.2) if c is np.float64 else _nowhere
+    cap, tiny, one, zero, four = p.X_CAP, p.TINY, p.ONE, p.ZERO, c(4.0)
 
     def f(x):  # type: ignore[no-untyped-def]
-        xc, th, tl, big, ts, tls, ((uh, ul), (dh, dl)), (_m, (eh, el)), ((sh, sl), (ah, al)) = terms(x)
-        oh, ol = add(1.0, ts)  # 1 + t
+        v = narrow(x)
+        xc, th, tl, big, ts, tls, ((uh, ul), (dh, dl)), (_m, (eh, el)), ((sh, sl), (ah, al)) = terms(v)
+        oh, ol = add(one, ts)  # 1 + t
         ol = ol + tls
-        pos = x >= 0.0
+        pos = v >= zero
         gh, gl = where(pos, uh, ah), where(pos, ul, al)  # B = G H + 4x F
         hh, hl = where(pos, dh, eh), where(pos, dl, el)
         ch = sh * oh  # t^2 (1 + t)
         fh, fl = where(pos, ch, oh), where(pos, fma(sh, oh, -ch) + (sh * ol + sl * oh), ol)
         b1 = gh * hh
-        b2, b2l = product(4.0 * xc, fh, fl)
+        b2, b2l = product(four * xc, fh, fl)
         bh, bl = two_sum(b1, b2)
         bl = bl + ((fma(gh, hh, -b1) + (gh * hl + gl * hh)) + b2l)
         nh, nl = product(th, bh, bl)
         qh, ql = square(hh, hl)
         q = div_pair(where(pos, bh, nh), where(pos, bl, nl + tl * bh), qh, ql)
-        near, poly = root(x)
-        return where(near, poly, where(x > cap, 1.0, where(pos, q, (q * big) * tiny)))
+        near, poly = root(v)
+        return where(near, poly, where(v > cap, one, where(pos, q, (q * big) * tiny)))
 
     return f
 
@@ -1550,8 +1555,8 @@ def _mish(m: Any) -> Any:
 
 
 def _mish_grad(m: Any) -> Any:
-    if _math.compiled(m) and not _math.lean(m):
-        return _mish_grad_pair()
+    if _math.compiled(m):
+        return _mish_grad_pair(_pairs.for_results(_math.lean(m)))
     k = _kit(m)
     two_prod, two_sum, div2, square, wp = k.two_prod, k.two_sum, k.div2, k.square, _mish_w(m, k, 2.0)
     root = k.near_root(_MISH1, 0.2)
@@ -1694,6 +1699,12 @@ def _telu_lean(m: Any, k: SimpleNamespace, grad: bool) -> Any:
         return t + xu * u * ((1.0 - t) * (1.0 + t)) if grad else xc * t
 
     return f
+
+
+@njit(inline="always")
+def _nowhere(x):  # type: ignore[no-untyped-def]
+    """As a _near_zero_pair's function where a kernel needs no polynomial about its zero: never close."""
+    return False, x
 
 
 def _near_zero_pair(constants: tuple[Any, ...], width: float) -> Any:
