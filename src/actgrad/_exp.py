@@ -68,23 +68,6 @@ def _from_bits(typingctx, bits):  # type: ignore[no-untyped-def]
 
 
 @intrinsic
-def fenced(typingctx, x):  # type: ignore[no-untyped-def]
-    """``x`` through LLVM's arithmetic fence, which emits nothing: a float32 made from a float64 (``fptrunc``) stays a
-    float32 value of its own, and LLVM no longer moves what uses it into float64: a comparison of
-    ``fptrunc(fpext(x))`` with a constant became one of ``fpext(x)``, and ``select(hit, fptrunc(v), fptrunc(r))``
-    became ``fptrunc(select(hit, v, r))``, which pulled float32 loops back into float64 (4 lanes and conversions
-    where they have 8)."""
-    if not isinstance(x, types.Float):
-        return None
-
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
-        fn = builder.module.declare_intrinsic("llvm.arithmetic.fence", [args[0].type])
-        return builder.call(fn, list(args))
-
-    return x(x), codegen
-
-
-@intrinsic
 def select(typingctx, cond, a, b):  # type: ignore[no-untyped-def]
     """``a`` where ``cond`` holds, else ``b``: LLVM's ``select`` (no branch, so loops around it vectorize), of the two
     sides' common type (``actgrad._math.where``). An intrinsic rather than ``a if cond else b``, which numba would type

@@ -34,7 +34,6 @@ from numba.core.dispatcher import Dispatcher
 from numba.extending import intrinsic
 
 from . import _cache, _lean, _math
-from ._exp import fenced
 from ._registry import Formula, kink_args
 
 #: Below this many elements the serial kernel is faster than the parallel one (thread wake-up costs ~2 us).
@@ -58,6 +57,23 @@ os.register_at_fork(after_in_child=_after_fork_in_child)
 
 _NJIT_OPTIONS: dict[str, Any] = {"error_model": "numpy", "nogil": True}
 _inline = njit(inline="always")
+
+
+@intrinsic
+def _fenced(typingctx, x):  # type: ignore[no-untyped-def]
+    """``x`` through LLVM's arithmetic fence, which emits nothing: a float32 kink value (``fptrunc`` of a float64)
+    stays a value of its own, and LLVM no longer merges ``select(hit, fptrunc(v), fptrunc(r))`` into
+    ``fptrunc(select(hit, v, r))``, which pulled the whole float32 loop back into float64 (4 lanes and conversions
+    where it has 8). (Loop-invariant values only: LLVM's vectorizer leaves a loop with a fence on each element
+    scalar.)"""
+    if not isinstance(x, types.Float):
+        return None
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        fn = builder.module.declare_intrinsic("llvm.arithmetic.fence", [args[0].type])
+        return builder.call(fn, list(args))
+
+    return x(x), codegen
 
 
 @functools.cache
@@ -88,14 +104,14 @@ def scalar(formula: Formula, lean: bool = False, n_params: int = 0) -> Callable[
         for j in range(len(kpos)):
             at = astype_like(kpos[j], x)
             at = where(widen(at) == kpos[j], at, astype_like(np.nan, x))
-            r = where(x == at, fenced(astype_like(kval[j], x)), r)
+            r = where(x == at, _fenced(astype_like(kval[j], x)), r)
         return where(x != x, x, r)
 
     def smooth(x, params, kpos, kval):  # type: ignore[no-untyped-def]
         """s for a formula without kinks (kpos and kval are empty): no comparisons in the loop."""
         return astype_like(where(x != x, x, core(x, params)), x)
 
-    return njit(inline="always")(s if formula.kinks else smooth)  # type: ignore[no-any-return]
+    return _inline(s if formula.kinks else smooth)  # type: ignore[no-any-return]
 
 
 #: LLVM's function attribute asking for 512-bit vectors. LLVM's tuning for recent Intel CPUs prefers 256-bit ones
