@@ -1,6 +1,6 @@
 """``actgrad._pairs`` (pair arithmetic in the result's precision) and the kernels built on it (sigmoid, tanh, silu, elu,
 selu, celu, log_sigmoid, softplus: f and f'; sigmoid, tanh, celu, softplus, tanhshrink: f''; gelu: f and f'', and f' in
-float64, and its tanh approximation: f, and f' in float64; mish: f and f'; in float64 also telu: f and f', silu: f''
+float64, and its tanh approximation: f, and f' in float64; mish: f and f'; telu: f; in float64 also telu: f', silu: f''
 and tanhshrink: f, f'; float32 and float64; parameters at their defaults, and softplus's beta and celu's alpha at 0.3
 too).
 
@@ -53,6 +53,7 @@ CASES = [(name, order) for name in ("sigmoid", "tanh", "silu", "elu", "selu", "c
     ("celu", 2),
     ("mish", 0),
     ("mish", 1),
+    ("telu", 0),
     ("tanhshrink", 2),
     ("celu_alpha", 0),
     ("celu_alpha", 1),
@@ -63,13 +64,12 @@ CASES = [(name, order) for name in ("sigmoid", "tanh", "silu", "elu", "selu", "c
     ("sigmoid", 2),
     ("tanh", 2),
 ]
-#: float64 only: GELU's f', TeLU, silu'' and tanhshrink for float32 results compute in float64 (actgrad._lean),
+#: float64 only: GELU's f', TeLU's f', silu'' and tanhshrink for float32 results compute in float64 (actgrad._lean),
 #: where pairs cost more.
 CASES_64 = [
     *CASES,
     ("gelu", 1),
     ("gelu_tanh", 1),
-    ("telu", 0),
     ("telu", 1),
     ("silu", 2),
     ("tanhshrink", 0),

@@ -1,7 +1,7 @@
 """Pair arithmetic in the result's own precision, for the kernels of the most used smooth activations: sigmoid, tanh,
 elu, selu, celu, log_sigmoid, softplus (f, f', f''), silu (f, f'; f'' for float64), gelu (f, f''; f' for float64; its
-tanh approximation: f; f' for float64), mish (f, f'), tanhshrink (f''; f, f' for float64) and telu (float64:
-f and f').
+tanh approximation: f; f' for float64), mish (f, f'), tanhshrink (f''; f, f' for float64) and telu (f; f' for
+float64).
 
 Their other kernels compute float32 results in float64 (:mod:`actgrad._lean`) and float64 results with double-double
 helpers around a table-driven exp (the kits of ``functions/``). These compute in the result's precision, float32 at

@@ -18,7 +18,7 @@ and subnormals included. The devices, shared through ``_build_kit``:
   taylor(f^(k), r, n), n where the remainder is below 2^-60 over the window).
 
 The NumPy kernels of sigmoid, tanh, log_sigmoid and softplus (f, f', f''), silu (f, f'; f'' for float64), mish (f,
-f'), tanhshrink (f''; f, f' for float64) and telu (float64: f and f') use formulas of their own, written once
+f'), tanhshrink (f''; f, f' for float64) and telu (f; f' for float64) use formulas of their own, written once
 for float32 and float64 in pair arithmetic of the result's precision (``actgrad._pairs``: section "pair arithmetic"
 below; telu's before its kit formulas), faster and as accurate.
 
@@ -1768,10 +1768,13 @@ def _curvature_pair(p: SimpleNamespace, scale: float, grow: float, zero: Any = N
     return f
 
 
-#: telu's pair kernels (float64; float32 measured no faster than actgrad._lean's: 1.81 vs 1.85 ns/element): below the
-#: tail, tanh(e^x) = e^x to 2^-80 and e^x may be subnormal (x u and (1 + x) u are scaled once); above the top,
-#: telu(x) = x and telu'(x) = 1 to every digit (e^-2u < 2^-150 for u = e^x).
+#: telu's pair kernels (f for both precisions, f' for float64; float32's f' measured no faster than actgrad._lean's):
+#: below the tail, tanh(e^x) = e^x to 2^-80 and e^x may be subnormal (x u and (1 + x) u are scaled once); above the
+#: top, telu(x) = x and telu'(x) = 1 to every digit (e^-2u < 2^-150 for u = e^x). float32's f has a tail of its own:
+#: below -9, tanh(e^x) = e^x within 2^-27 (0.08 ulp), and above it, down to -27, 1 - t = 2u (1 - u + ...) kept too
+#: little of float32 pairs' precision (1.86 ulp at x = -17.64).
 _TELU_TAIL = -27.0
+_TELU_TAIL_32 = -9.0
 _TELU_TOP = 4.0
 
 
@@ -1797,12 +1800,12 @@ def _telu_terms(p: SimpleNamespace) -> Any:
     return p.helper(at)
 
 
-def _telu_value_pair() -> Any:
-    """telu for float64 results in pairs: x (1 - t) / (1 + t) for every x (one corrected division), x u below the
-    tail (see _telu_terms)."""
-    p = _pairs.DOUBLE
+def _telu_value_pair(p: SimpleNamespace) -> Any:
+    """telu in pairs of p's precision: x (1 - t) / (1 + t) for every x (one corrected division), x u below the tail
+    (see _telu_terms)."""
     c, fma, select, narrow, quotient, at = p.dtype, _pairs.fma, p.select, p.narrow, p.quotient, _telu_terms(p)
-    tiny, zero, one, top, tail, huge = p.TINY, p.ZERO, p.ONE, c(_TELU_TOP), c(_TELU_TAIL), 1 / p.TINY
+    tiny, zero, one, top, huge = p.TINY, p.ZERO, p.ONE, c(_TELU_TOP), c(1 / p.TINY)
+    tail = c(_TELU_TAIL if c is np.float64 else _TELU_TAIL_32)
 
     def f(x):  # type: ignore[no-untyped-def]
         w = narrow(x)
@@ -1867,8 +1870,8 @@ def _telu_grad_pair() -> Any:
 
 
 def _telu(m: Any) -> Any:
-    if _math.compiled(m) and not _math.lean(m):
-        return _telu_value_pair()
+    if _math.compiled(m):
+        return _telu_value_pair(_pairs.for_results(_math.lean(m)))
     k = _kit(m)
     if _math.lean(m):
         return _telu_lean(m, k, False)
