@@ -55,17 +55,18 @@ def lean(m: object) -> bool:
     return getattr(m, "COMPENSATED", True) is False
 
 
-#: How kits compile the helpers under a formula in the scalar namespaces: inlined by numba into their caller before
-#: typing, so that a formula and its helpers compile as one function (each function numba compiles costs 0.05-0.1 s
-#: of a cold start: gelu's float32 f' kernel 0.97 -> 0.66 s). Inlined code takes its caller's flags: the formula's,
-#: its namespace's ``helper``.
-_inlined = njit(inline="always", error_model="numpy")
+#: Inlined by numba into the caller before typing, so that a function and the helpers under it compile as one
+#: (each function numba compiles costs 0.05-0.1 s of a cold start: gelu's float32 f' kernel 0.97 -> 0.66 s with the
+#: kits' helpers inlined). Inlined code takes its caller's flags. How kits compile the helpers under a formula in the
+#: scalar namespaces (the formula's flags are its namespace's ``helper``'s), and float64 pair helpers
+#: (actgrad._pairs.helper_for).
+inlined = njit(inline="always", error_model="numpy")
 
 
 def jit_for(m: Any) -> Callable[[Any], Any]:
     """How a kit compiles a helper for namespace ``m``: inlined into its caller in the scalar namespaces (with the
     caller's flags, which are the namespace's), not at all (the function as it stands) for array namespaces."""
-    return _inlined if compiled(m) else _as_it_stands
+    return inlined if compiled(m) else _as_it_stands
 
 
 def _as_it_stands(fn: Any) -> Any:

@@ -31,20 +31,19 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from ._exp import select
+from ._math import inlined
 
 #: How float32 helpers compile: as functions of their own that LLVM inlines into the kernels' loops (which then
 #: vectorize), with numpy's error model and no contraction (the error-free sums below must round as written; the
 #: products that need one rounding say fma): they keep those flags inside the lean kernels, which contract.
 helper = njit(forceinline=True, error_model="numpy")
-#: How float64 helpers compile: inlined by numba into their caller before typing, so that a kernel and every helper
-#: under it compile as one function (each function numba compiles costs 0.05-0.1 s of a cold start: a gelu float64
-#: kernel took nine). Inlined code takes its caller's flags; the float64 kernels (actgrad._math) set none.
-inlined = njit(inline="always", error_model="numpy")
 
 
 def helper_for(dtype: Any) -> Any:
-    """How helpers of precision ``dtype`` (np.float32, or np.float64 and Python's float) compile: :data:`helper` or
-    :data:`inlined`."""
+    """How helpers of precision ``dtype`` (np.float32, or np.float64 and Python's float) compile: :data:`helper`, or
+    for float64 :data:`actgrad._math.inlined`, so that a kernel and every helper under it compile as one function (a
+    gelu float64 kernel compiled nine); inlined code takes its caller's flags, and the float64 formulas
+    (actgrad._math) set none."""
     return helper if dtype is np.float32 else inlined
 
 
