@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 from typing import Any
@@ -220,11 +221,15 @@ def test_bad_parameters() -> None:
 
 def test_remembered_parameters_answer_only_for_equal_values_of_their_type() -> None:
     """Calls with parameters reuse what a first call with equal values prepared (kernel constants, plans): True
-    equals 1.0 but is refused, 1 and 1.0 give the same result, and -0.0 is not 0.0 (nor its constants)."""
+    equals 1.0 but is refused, 1 and 1.0 give the same result (but for an integer parameter, where 1.0 is refused),
+    and -0.0 is not 0.0 (nor its constants)."""
     x = np.array([-2.0, 0.5, 3.0])
     for _ in range(2):  # the second round finds everything remembered
         np.testing.assert_array_equal(ag.leaky_relu(x, negative_slope=1.0), x)
         np.testing.assert_array_equal(ag.leaky_relu(x, negative_slope=1), x)
+        np.testing.assert_array_equal(ag.prelu(x, weight=0.5, axis=1), [-1.0, 0.5, 3.0])
+        with pytest.raises(TypeError, match=r"parameter 'axis' must be an integer, got 1\.0"):
+            ag.prelu(x, weight=0.5, axis=1.0)
         with pytest.raises(TypeError, match="must be a real number, got bool"):
             ag.leaky_relu(x, negative_slope=True)
         with pytest.raises(TypeError, match="got bool"):
@@ -253,6 +258,18 @@ def test_bad_family_parameters_are_named(name: str, params: dict[str, Any], mess
     for call in (act, act.grad, act.grad2):
         with pytest.raises(ValueError, match=re.escape(f"{name}: {message}")):
             call(np.zeros(2), **params)
+
+
+def test_methods_show_their_parameters() -> None:
+    """Each activation's methods name its parameters with their defaults (help(), inspect.signature)."""
+    for name in ag.names():
+        act = ag.get(name)
+        for method in (act, act.grad, act.grad2, act.backward, act.value_and_grad):
+            params = inspect.signature(method).parameters
+            for p in act.spec.params:
+                assert params[p.name].kind is inspect.Parameter.KEYWORD_ONLY
+                assert params[p.name].default == p.default, (name, method, p.name)
+    assert str(inspect.signature(ag.elu.grad)) == "(x, *, kink='torch', wrt=None, out=None, alpha=1.0, **unknown)"
 
 
 def test_a_missing_required_parameter_is_named() -> None:

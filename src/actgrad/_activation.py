@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keyword
 from math import copysign
 from typing import Any
 
@@ -15,6 +16,8 @@ from ._registry import CONVENTIONS, Spec, register
 _MAX_PLANS = 256
 #: "The short path does not apply."
 _SLOW = object()
+_F32, _F64 = _numpy.F32, _numpy.F64
+_PARALLEL_MIN_SIZE = _kernels.PARALLEL_MIN_SIZE
 
 
 class Activation:
@@ -33,8 +36,10 @@ class Activation:
         self._owner = f"actgrad.{spec.name}"
         self._per_channel = any(p.per_channel for p in spec.params)
         self._channel_names = frozenset(p.name for p in spec.params if p.per_channel)
-        #: (kernel, its trailing arguments) per (method, order, convention, parameters): see :meth:`_plan`.
-        self._plans: dict[tuple[Any, ...], tuple[_kernels.Kernel, tuple[Any, ...]]] = {}
+        self._names = tuple(p.name for p in spec.params)
+        #: (serial build, kernel, its constants) per call (method, order, convention, dtype, parameters): see
+        #: :meth:`_short`.
+        self._plans: dict[tuple[Any, ...], tuple[Any, _kernels.Kernel, np.ndarray]] = {}
 
     def __repr__(self) -> str:
         params = ", ".join(p.describe() for p in self.spec.params)
@@ -44,23 +49,20 @@ class Activation:
     def name(self) -> str:
         return self.spec.name
 
+    # The methods below are the general path, with the parameters as keywords. Each activation's class has its
+    # own methods in front of them (_fast_methods: the same signatures with its parameters spelled out), which try
+    # the short path first and come here when it does not apply.
+
     def __call__(self, x: Any, *, out: Any = None, **params: Any) -> Any:
         """f(x)."""
-        if (res := self._short("unary", 0, "torch", params, (x,), out)) is not _SLOW:
-            return res
         return self._unary(0, x, params, "torch", out)
 
     def grad(self, x: Any, *, kink: str = "torch", wrt: str | None = None, out: Any = None, **params: Any) -> Any:
         """f'(x), or the derivative with respect to parameter ``wrt``; ``kink`` picks the value at kinks."""
-        order = 1 if wrt is None else self._order(wrt)
-        if (res := self._short("unary", order, kink, params, (x,), out)) is not _SLOW:
-            return res
-        return self._unary(order, x, params, kink, out)
+        return self._unary(self._order(wrt), x, params, kink, out)
 
     def grad2(self, x: Any, *, kink: str = "torch", out: Any = None, **params: Any) -> Any:
         """f''(x); ``kink`` picks the value at kinks of f' (where f'' is stated in the docs)."""
-        if (res := self._short("unary", 2, kink, params, (x,), out)) is not _SLOW:
-            return res
         return self._unary(2, x, params, kink, out)
 
     def backward(
@@ -68,13 +70,10 @@ class Activation:
     ) -> Any:
         """g * f'(x) in one fused pass (g and x broadcast together); with ``wrt``, g * df/d(param), and for a
         per-channel parameter that summed over everything but the channel axis (the parameter's gradient)."""
-        order = 1 if wrt is None else self._order(wrt)
-        channel = wrt is not None and wrt in self._channel_names
-        if not channel and (res := self._short("backward", order, kink, params, (g, x), out)) is not _SLOW:
-            return res
+        order = self._order(wrt)
         values, variant = self._bind(params, x)
         formula = self.spec.formula(order, variant)
-        if not channel:
+        if wrt is None or wrt not in self._channel_names:
             return _dispatch.backward(self._owner, formula, g, x, values, kink, out)
         if out is not None:
             raise TypeError(f"{self._owner}: out= is not supported for the gradient of a per-channel parameter")
@@ -85,8 +84,6 @@ class Activation:
 
     def value_and_grad(self, x: Any, *, kink: str = "torch", out: Any = None, **params: Any) -> tuple[Any, Any]:
         """(f(x), f'(x)) in one pass; ``out`` is a pair of arrays."""
-        if out is None and (res := self._short("pair", 1, kink, params, (x,), None)) is not _SLOW:
-            return res  # type: ignore[no-any-return]
         values, variant = self._bind(params, x)
         f, grad = self.spec.formula(0, variant), self.spec.formula(1, variant)
         return _dispatch.pair(self._owner, f, grad, x, values, kink, out)
@@ -100,17 +97,18 @@ class Activation:
         return wrt
 
     def _short(
-        self, method: str, order: int | str, kink: str, params: dict[str, Any], inputs: tuple[Any, ...], out: Any
+        self, method: str, order: int | str, kink: str, values: tuple[Any, ...], inputs: tuple[Any, ...], out: Any
     ) -> Any:
         """The short path, for native float32/float64 C-ordered arrays of one shape and dtype (and an ``out=`` of
         the same kind that is one of them or shares no memory with them): the memoized kernel, no conversion, no
-        dispatch. ``_SLOW`` when it does not apply, and the general path decides (and reports errors)."""
+        dispatch. ``values`` are the parameters as given, in the spec's order. ``_SLOW`` when it does not apply,
+        and the general path decides (and reports errors)."""
         # Every step here costs a 10-element call a share of its ~2 us: checks are inlined, not calls
         x = inputs[-1]
         if type(x) is not np.ndarray:
             return _SLOW
         dt = x.dtype
-        if (dt is not _numpy.F32 and dt is not _numpy.F64) or not x.ndim or not x.flags.c_contiguous:
+        if (dt is not _F32 and dt is not _F64) or not x.ndim or not x.flags.c_contiguous:
             return _SLOW
         if len(inputs) == 2:
             g = inputs[0]
@@ -118,57 +116,56 @@ class Activation:
                 return _SLOW
         if out is not None and not (_numpy.like(out, x) and out.flags.writeable and _numpy.apart(out, inputs)):
             return _SLOW
-        # without parameters the memo's key is (method, order, kink) (see _plan; a str kink is hashable)
-        plan = self._plans.get((method, order, kink)) if not params and type(kink) is str else None
-        if plan is None and (plan := self._plan(method, order, kink, params)) is None:
-            return _SLOW
-        kernel, args = plan
+        if type(kink) is not str:
+            return _SLOW  # the general path reports the error
+        # The memo's key: floats (but -0.0, which == 0.0) and strings are keys as they are; other values need
+        # their types beside them (1 == 1.0 == True), see _exact_key
+        key: tuple[Any, ...] | None = (method, order, kink, dt is _F32, values)
+        for v in values:
+            t = type(v)
+            if (t is not float and t is not str) or (not v and t is float and copysign(1.0, v) < 0.0):
+                if (key := _exact_key(key, values)) is None:
+                    return _SLOW
+                break
+        plan = self._plans.get(key) or self._plan(key)
+        serial, kernel, constants = plan
         res = np.empty(x.shape, dt) if out is None else out
         # The kernels take flat arrays: C-ordered ones flatten to views (1-d ones are taken as they are: the
         # reshapes cost a fifth of a 10-element call).
         flat = x.ndim == 1
         ins = inputs if flat else tuple(a.reshape(-1) for a in inputs)
         res_flat = res if flat else res.reshape(-1)
+        # the arguments spelled out: unpacking them costs a 10-element call a twentieth
+        small = x.size < _PARALLEL_MIN_SIZE
         if method == "pair":
             grad = np.empty_like(res_flat)
-            kernel.run(x.size, *ins, res_flat, grad, *args)
+            if small:
+                serial(ins[0], res_flat, grad, constants)
+            else:
+                kernel.run(x.size, ins[0], res_flat, grad, constants)
             return res, grad if flat else grad.reshape(x.shape)
-        if x.size < _kernels.PARALLEL_MIN_SIZE:
-            kernel.serial(dt is _numpy.F32)(*ins, res_flat, *args)
+        if not small:
+            kernel.run(x.size, *ins, res_flat, constants)
+        elif len(ins) == 1:
+            serial(ins[0], res_flat, constants)
         else:
-            kernel.run(x.size, *ins, res_flat, *args)
+            serial(ins[0], ins[1], res_flat, constants)
         return res
 
-    def _plan(
-        self, method: str, order: int | str, kink: str, params: dict[str, Any]
-    ) -> tuple[_kernels.Kernel, tuple[Any, ...]] | None:
-        """(kernel, trailing arguments) for a method, memoized by its arguments; None for array parameters.
-
-        The key holds parameters of exact type float, int or str (bools and others take the general path, which
-        checks them), and the name of each -0.0 after them (-0.0 == 0.0), and is stored only once the parameters
-        and ``kink`` validated, so a hit never skips a check."""
-        if type(kink) is not str or type(order) not in (int, str):
-            return None  # the general path reports the error
-        items = params.items()
-        key: tuple[Any, ...] = (method, order, kink, *items)
-        for name, v in items:
-            t = type(v)
-            if t is float:
-                if not v and copysign(1.0, v) < 0.0:
-                    key += (name,)
-            elif t is not int and t is not str:
-                return None
-        plan = self._plans.get(key)
-        if plan is not None:
-            return plan
-        values, variant = self.spec.bind(params)
+    def _plan(self, key: tuple[Any, ...]) -> tuple[Any, _kernels.Kernel, np.ndarray]:
+        """(serial build, kernel, its constants) for the key ``(method, order, kink, lean, values, ...)`` of
+        :meth:`_short` (``lean``: float32 results), memoized once the parameters and ``kink`` validated (so a hit
+        never skips a check)."""
+        method, order, kink, lean, given = key[:5]
+        values, variant = self.spec.bind(dict(zip(self._names, given, strict=True)))
         if method == "pair":
             formulas = (self.spec.formula(0, variant), self.spec.formula(1, variant))
             kernel = _kernels.pair(*formulas, len(values))
         else:
             formulas = (self.spec.formula(order, variant),)
             kernel = (_kernels.unary if method == "unary" else _kernels.backward)(formulas[0], len(values))
-        plan = kernel, _dispatch.kernel_args(formulas, values, kink)
+        (constants,) = _dispatch.kernel_args(formulas, values, kink)
+        plan = kernel.serial(lean), kernel, constants
         if len(self._plans) < _MAX_PLANS:
             self._plans[key] = plan
         return plan
@@ -179,6 +176,78 @@ class Activation:
 
     def _bind(self, params: dict[str, Any], x: Any) -> tuple[tuple[Any, ...], str | None]:
         return self.spec.bind(params, np.ndim(x) if self._per_channel else None)
+
+
+def _exact_key(key: tuple[Any, ...], values: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """``key`` with the values' types after it, and each float's sign (-0.0 == 0.0); None when a value is of
+    another type than float, int or str (bools, NumPy scalars, arrays: the general path checks and converts them)."""
+    types = tuple(type(v) for v in values)
+    if any(t is not float and t is not int and t is not str for t in types):
+        return None
+    return (*key, types, tuple(copysign(1.0, v) if t is float else 0.0 for v, t in zip(values, types, strict=True)))
+
+
+#: Each activation's own methods: its parameters spelled out as keywords (``help()`` and ``inspect.signature``
+#: show them, and the short path takes them without a dict), the general path behind them. {sig}: the parameters
+#: with their defaults; {values}: the tuple of them; {kw}: them passed on.
+_METHODS = """
+def __call__(self, x, *, out=None{sig}, **unknown):
+    if not unknown and (res := self._short("unary", 0, "torch", {values}, (x,), out)) is not _SLOW:
+        return res
+    return Activation.__call__(self, x, out=out{kw}, **unknown)
+
+def grad(self, x, *, kink="torch", wrt=None, out=None{sig}, **unknown):
+    if not unknown and (
+        res := self._short("unary", 1 if wrt is None else self._order(wrt), kink, {values}, (x,), out)
+    ) is not _SLOW:
+        return res
+    return Activation.grad(self, x, kink=kink, wrt=wrt, out=out{kw}, **unknown)
+
+def grad2(self, x, *, kink="torch", out=None{sig}, **unknown):
+    if not unknown and (res := self._short("unary", 2, kink, {values}, (x,), out)) is not _SLOW:
+        return res
+    return Activation.grad2(self, x, kink=kink, out=out{kw}, **unknown)
+
+def backward(self, g, x, *, kink="torch", wrt=None, out=None{sig}, **unknown):
+    if not unknown:
+        order = 1 if wrt is None else self._order(wrt)
+        if order not in self._channel_names and (
+            res := self._short("backward", order, kink, {values}, (g, x), out)
+        ) is not _SLOW:
+            return res
+    return Activation.backward(self, g, x, kink=kink, wrt=wrt, out=out{kw}, **unknown)
+
+def value_and_grad(self, x, *, kink="torch", out=None{sig}, **unknown):
+    if not unknown and out is None and (res := self._short("pair", 1, kink, {values}, (x,), None)) is not _SLOW:
+        return res
+    return Activation.value_and_grad(self, x, kink=kink, out=out{kw}, **unknown)
+"""
+
+#: Names the methods' own arguments take, which a parameter cannot.
+_RESERVED = frozenset({"self", "x", "g", "out", "kink", "wrt", "unknown", "res", "order"})
+
+
+def _fast_methods(spec: Spec) -> dict[str, Any]:
+    """The methods of ``spec``'s class (see _METHODS), with the docstrings of :class:`Activation`'s."""
+    names = [p.name for p in spec.params]
+    bad = [n for n in names if not n.isidentifier() or keyword.iskeyword(n) or n in _RESERVED]
+    if bad:
+        raise ValueError(f"{spec.name}: parameter name {bad[0]!r} cannot be a keyword of its methods")
+    scope: dict[str, Any] = {"Activation": Activation, "_SLOW": _SLOW}
+    scope.update({f"_default_{n}": p.default for n, p in zip(names, spec.params, strict=True)})
+    code = _METHODS.format(
+        sig="".join(f", {n}=_default_{n}" for n in names),
+        values="(" + "".join(f"{n}, " for n in names) + ")",
+        kw="".join(f", {n}={n}" for n in names),
+    )
+    exec(compile(code, f"<actgrad.{spec.name} methods>", "exec"), scope)
+    methods = {}
+    for method in ("__call__", "grad", "grad2", "backward", "value_and_grad"):
+        fn = scope[method]
+        fn.__doc__ = getattr(Activation, method).__doc__
+        fn.__qualname__, fn.__module__ = f"{spec.name}.{method}", "actgrad"
+        methods[method] = fn
+    return methods
 
 
 def _per_channel_sum(grads: Any, weight: Any, axis: int) -> Any:
@@ -223,5 +292,6 @@ def activation(spec: Spec, *, cached: bool = True) -> Activation:
     ``cached``: its compiled kernels are kept on disk (built-ins; not user formulas, which have no stable name)."""
     if cached:
         _cache.name_formulas(spec)
-    cls = type(spec.name, (Activation,), {"__doc__": _docstring(spec), "__module__": "actgrad"})
+    namespace = {"__doc__": _docstring(spec), "__module__": "actgrad", **_fast_methods(spec)}
+    cls = type(spec.name, (Activation,), namespace)
     return register(cls(spec))
