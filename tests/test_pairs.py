@@ -1,8 +1,8 @@
 """``actgrad._pairs`` (pair arithmetic in the result's precision) and the kernels built on it (sigmoid, tanh, silu, elu,
 selu, celu, log_sigmoid, softplus: f and f'; sigmoid, tanh, celu, softplus, tanhshrink: f''; gelu: f and f'', and f' in
-float64, and its tanh approximation: f, and f' in float64; mish: f and f'; telu: f; in float64 also telu: f', silu: f''
-and tanhshrink: f, f'; float32 and float64; parameters at their defaults, and softplus's beta and celu's alpha at 0.3
-too).
+float64, and its tanh approximation: f, and f' in float64; mish: f and f'; telu: f; in float64 also telu: f', silu:
+f'' and tanhshrink: f, f'; float32 and float64; parameters at their defaults, and softplus's beta and
+celu's alpha at 0.3 too).
 
 The float32 kernels are compared with the float64 kernels on the same float32 inputs: those are checked against
 mpmath below and in ``tests/test_reference.py`` (within 0.75 ulp of float64, 2^29 times finer than float32's ulp),
@@ -64,7 +64,7 @@ CASES = [(name, order) for name in ("sigmoid", "tanh", "silu", "elu", "selu", "c
     ("sigmoid", 2),
     ("tanh", 2),
 ]
-#: float64 only: GELU's f', TeLU's f', silu'' and tanhshrink for float32 results compute in float64 (actgrad._lean),
+#: float64 only: GELU's f', TeLU's f', silu'' and tanhshrink's f for float32 results compute in float64 (actgrad._lean),
 #: where pairs cost more.
 CASES_64 = [
     *CASES,
@@ -73,6 +73,7 @@ CASES_64 = [
     ("telu", 1),
     ("silu", 2),
     ("tanhshrink", 0),
+    ("tanhshrink", 1),
 ]
 #: Cases with a parameter: the activation and its parameters.
 VARIANTS = {
@@ -335,6 +336,25 @@ def test_atanh_polynomial_is_the_chebyshev_interpolant(dtype: str, nodes: int, b
         assert [float(getattr(np, dtype)(float(c))) for c in coefficients] == list(poly)
         for y in (b * i / 1000 for i in range(1001)):
             assert abs((sum(mpmath.mpf(c) * y**j for j, c in enumerate(poly)) - q(y)) * y) < bound, y
+
+
+def test_tanh_square_polynomial_is_mpmaths_chebyfit() -> None:
+    """tanhshrink''s S(y) = (tanh(x) / x - 1 + y/3) / y^2, y = x^2 <= 25/64: mpmath's chebyfit at 80 digits gives the
+    same coefficients, and with them m = 1 - y/3 + y^2 S(y) is within 2^-58 of tanh(x) / x (relative) there."""
+    module = importlib.import_module("actgrad.functions.sigmoid")
+    poly, cut = module._TANH_SQ_S, module._TANH_SQ_CUT
+
+    def s(y: mpmath.mpf) -> mpmath.mpf:
+        x = mpmath.sqrt(y)
+        return (mpmath.tanh(x) / x - 1 + y / 3) / y**2 if y else mpmath.mpf(2) / 15
+
+    with mpmath.workdps(80):
+        coefficients = mpmath.chebyfit(s, [0, mpmath.mpf(cut) ** 2], len(poly))
+        assert [float(c) for c in coefficients[::-1]] == list(poly)
+        for x in (mpmath.mpf(cut) * i / 1000 for i in range(1, 1001)):
+            y = x * x
+            m = 1 - y / 3 + y**2 * sum(mpmath.mpf(c) * y**j for j, c in enumerate(poly))
+            assert abs(m / (mpmath.tanh(x) / x) - 1) < 2.0**-58, x
 
 
 @pytest.mark.parametrize(("dtype", "lowest", "bound"), [("float32", -120.0, 2.0**-26), ("float64", -760.0, 2.0**-54.5)])

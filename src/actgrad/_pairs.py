@@ -146,6 +146,12 @@ def significant(coeffs: tuple[float, ...], reach: float, bound: float) -> tuple[
     return coeffs[:n]
 
 
+def constant(p: SimpleNamespace, pair: tuple[float, float]) -> tuple[Any, Any]:
+    """A double-double constant (hi, lo) as a pair of p's precision."""
+    hi = p.dtype(pair[0])
+    return hi, p.dtype((pair[0] - float(hi)) + pair[1])
+
+
 def taylor_pair(p: SimpleNamespace, c1: tuple[float, float], c2: tuple[float, float], tail: Any) -> Any:
     """``(dh, dl) -> (s, e)``: c1 d + c2 d^2 + d^3 tail(d) for d = dh + dl (dl below half dh's ulp), a Taylor polynomial
     about a zero of a kernel's function, with c1 and c2 pairs of p's precision and the first two terms in pairs, so

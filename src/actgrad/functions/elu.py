@@ -370,18 +370,12 @@ def _expm1_pair(p: SimpleNamespace) -> Any:
     return p.helper(em1)
 
 
-def _constant_pair(p: SimpleNamespace, pair: tuple[float, float]) -> tuple[Any, Any]:
-    """A double-double constant as a pair of p's precision."""
-    hi = p.dtype(pair[0])
-    return hi, p.dtype((pair[0] - float(hi)) + pair[1])
-
-
 def _scaled_expm1_pair(p: SimpleNamespace, linear: tuple[float, float] | None) -> Any:
     """``(x, kh, kl) -> f``: x times the double-double ``linear`` for x > 0 (x itself if None), (kh + kl) (e^x - 1)
     for x <= 0, and x times the sign of kh at +-0 (the sign of the function beside it)."""
     em1, narrow, where, fma = _expm1_pair(p), p.narrow, p.select, _pairs.fma
     zero, one, scaled, largest = p.ZERO, p.ONE, linear is not None, p.dtype(np.finfo(p.dtype).max)
-    lh, ll = _constant_pair(p, linear or (1.0, 0.0))
+    lh, ll = _pairs.constant(p, linear or (1.0, 0.0))
 
     def f(x, kh, kl):  # type: ignore[no-untyped-def]
         v = narrow(x)
@@ -505,7 +499,7 @@ elu = activation(
 def _selu(m: Any) -> Any:
     if _math.compiled(m):
         p = _pairs.for_results(_math.lean(m))
-        scaled_expm1, (sah, sal) = _scaled_expm1_pair(p, _SELU_SCALE_DD), _constant_pair(p, _SELU_SA_DD)
+        scaled_expm1, (sah, sal) = _scaled_expm1_pair(p, _SELU_SCALE_DD), _pairs.constant(p, _SELU_SA_DD)
 
         def f_pair(x):  # type: ignore[no-untyped-def]
             return scaled_expm1(x, sah, sal)
@@ -526,7 +520,7 @@ def _selu(m: Any) -> Any:
 def _selu_grad(m: Any, above: float) -> Any:
     if _math.compiled(m):
         p = _pairs.for_results(_math.lean(m))
-        scaled_exp, (sah, sal), narrow, where = _scaled_exp_pair(p), _constant_pair(p, _SELU_SA_DD), p.narrow, p.select
+        scaled_exp, (sah, sal), narrow, where = _scaled_exp_pair(p), _pairs.constant(p, _SELU_SA_DD), p.narrow, p.select
         zero, top = p.ZERO, p.dtype(above)
 
         def f_pair(x):  # type: ignore[no-untyped-def]

@@ -38,7 +38,7 @@ import numpy as np
 from .. import _math, _pairs
 from .._activation import activation
 from .._registry import Formula, Param, Spec
-from .elu import _constant_pair, error_free, estrin, horner, precision, split_dd
+from .elu import error_free, estrin, horner, precision, split_dd
 from .sigmoid import _terms_pair
 
 __all__ = ["gelu"]
@@ -556,7 +556,7 @@ def _mills_pair(p: SimpleNamespace) -> Any:
     residual) and V's last two Horner steps in pairs (the rest, damped by s^2, by Estrin's scheme: the kernels wait on
     this dependency chain)."""
     c, fma, fast_two_sum, v = p.dtype, _pairs.fma, p.fast_two_sum, _V_PAIR[np.dtype(p.dtype).name]
-    (v0h, v0l), (v1h, v1l) = _constant_pair(p, v["v0"]), _constant_pair(p, v["v1"])
+    (v0h, v0l), (v1h, v1l) = _pairs.constant(p, v["v0"]), _pairs.constant(p, v["v1"])
     far, one, two, half = _pairs.estrin(tuple(c(k) for k in v["rest"])), p.ONE, c(2.0), c(0.5)
 
     def mills(u):  # type: ignore[no-untyped-def]
@@ -585,11 +585,11 @@ def _root_pair(p: SimpleNamespace, constants: tuple[Any, ...]) -> Any:
     _pairs.taylor_pair)."""
     c, two_sum = p.dtype, p.two_sum
     u0, c1, c2, rest = constants
-    r_hi, r_lo = _constant_pair(p, u0)
+    r_hi, r_lo = _pairs.constant(p, u0)
     reach = 0.5  # |d| < 0.5 on the interval; d^3 P(d) within 2^-(p + 5) of c1 d there
     rest = _pairs.significant(rest[::-1], reach, 2.0 ** -(np.finfo(c).nmant + 6) * abs(c1[0]) / reach**2)
     tail = _pairs.estrin(tuple(c(k) for k in rest))
-    taylor = _pairs.taylor_pair(p, _constant_pair(p, c1), _constant_pair(p, c2), tail)
+    taylor = _pairs.taylor_pair(p, _pairs.constant(p, c1), _pairs.constant(p, c2), tail)
 
     def root(u):  # type: ignore[no-untyped-def]
         dh, dl = two_sum(u, -r_hi)
@@ -630,7 +630,7 @@ def _exact_pair(p: SimpleNamespace, order: int) -> Any:
     M = -u R(u) / sqrt(2 pi), (R(u) - u) / sqrt(2 pi) or (2 - u^2) / sqrt(2 pi) as a pair, e^-(u^2/2) with u^2 an exact
     pair (e^-(a + c) = e^-a (1 - c)) and the scale applied last (_finish_pair)."""
     c, fma, two_sum, exp_parts, select, narrow = p.dtype, _pairs.fma, p.two_sum, p.exp_parts, p.select, p.narrow
-    mills, (kh, kl), cap = _mills_pair(p), _constant_pair(p, _INV_SQRT_2PI), _V_PAIR[np.dtype(c).name]["cap"]
+    mills, (kh, kl), cap = _mills_pair(p), _pairs.constant(p, _INV_SQRT_2PI), _V_PAIR[np.dtype(c).name]["cap"]
     finish, two, half, top = _finish_pair(p, order, cap, _G1E_ROOT), c(2.0), c(0.5), c(cap)
 
     def f(x):  # type: ignore[no-untyped-def]
@@ -668,8 +668,8 @@ def _tanh_pair(p: SimpleNamespace, order: int) -> Any:
     fast_two_sum, terms, quotient = p.fast_two_sum, _terms_pair(p, low=True), p.quotient
     finish = _finish_pair(p, order, _U_MAX_TANH, _G1T_ROOT)
     one, top = p.ONE, c(_U_MAX_TANH)
-    (ah, al), (a3h, a3l) = _constant_pair(p, _A), _constant_pair(p, _A3)
-    (kh, kl), (k2h, k2l), two = _constant_pair(p, _KAPPA), _constant_pair(p, _TWO_KAPPA), c(2.0)
+    (ah, al), (a3h, a3l) = _pairs.constant(p, _A), _pairs.constant(p, _A3)
+    (kh, kl), (k2h, k2l), two = _pairs.constant(p, _KAPPA), _pairs.constant(p, _TWO_KAPPA), c(2.0)
 
     def f(x):  # type: ignore[no-untyped-def]
         v = narrow(x)

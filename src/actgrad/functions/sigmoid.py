@@ -561,23 +561,80 @@ def _sigmoid_pair(p: SimpleNamespace, order: int, sign: float = 1.0) -> Any:
     return f
 
 
+#: tanh^2 x below |x| = 5/8 (_tanh_sq_pair): tanh(x) / x = 1 - y/3 + y^2 S(y), y = x^2, with S's minimax polynomial
+#: of degree 12 on 0 <= y <= 25/64 (mpmath's chebyfit at 80 digits, lowest degree first), within 2^-63.9 of S
+#: (``tests/test_pairs.py`` checks it against mpmath).
+_TANH_SQ_CUT = 0.625
+_THIRD = (0.3333333333333333, 1.850371707708594e-17)
+# fmt: off
+_TANH_SQ_S = (
+    0.13333333333333333, -0.053968253968253915, 0.02186948853614788, -0.008863235529488003, 0.003592128024373328,
+    -0.0014558341726665436, 0.0005900250144163147, -0.00023911062308426843, 9.681824583776852e-05,
+    -3.8923988303692045e-05, 1.5028391294478187e-05, -4.9484949118364145e-06, 9.88421230420412e-07,
+)
+# fmt: on
+
+
+def _tanh_quotient(p: SimpleNamespace) -> Any:
+    """``a -> (qh, ql)``: tanh a = (1 - t) / (1 + t), t = e^-2a, as a pair for a >= 0 (_tanh_pair's conditions)."""
+    terms, quotient, one, zero = _terms_pair(p), p.quotient, p.ONE, p.ZERO
+
+    def q(a):  # type: ignore[no-untyped-def]
+        _th, _tl, _big, u, d = terms(a + a, zero)
+        t = u - one  # exact; t = (u - 1) + d
+        nh = one - t  # exact
+        return quotient(nh, ((one - nh) - t) - d, u, d)
+
+    return p.helper(q)
+
+
+def _tanh_sq_pair() -> Any:
+    """tanh^2 x (tanhshrink') for float64 results in pairs, rounded once: for |x| >= 5/8 the square of
+    _tanh_quotient's pair, whose error (e^-2|x|'s, amplified by t / (1 - t) <= 0.4) stays below 2^-57 there; below,
+    y m^2 with y = x^2 and m = tanh(x) / x = 1 - y/3 + y^2 S(y) as pairs (_TANH_SQ_S), which keeps its relative
+    accuracy down to 0 (the quotient, from 1 - t, errs by up to 2^-54.3 near x = 0.17: 0.8 ulp after squaring).
+    float32 results take the lean kit's tanh squared (1.8 ns per element; these pairs in float32 measured 2.1)."""
+    p = _pairs.DOUBLE
+    tanh_q, narrow, square, product, fast_two_sum = _tanh_quotient(p), p.narrow, p.square, p.product, p.fast_two_sum
+    where, fma, one, cut, (third_h, third_l) = p.select, _pairs.fma, p.ONE, _TANH_SQ_CUT, _pairs.constant(p, _THIRD)
+    s_poly = _pairs.estrin(tuple(np.float64(k) for k in _TANH_SQ_S))
+
+    def f(x):  # type: ignore[no-untyped-def]
+        v = narrow(x)
+        a = abs(v)
+        qh, ql = tanh_q(a)
+        sh, sl = square(qh, ql)
+        yh = v * v
+        yl = fma(v, v, -yh)
+        th = yh * third_h  # y / 3 as a pair
+        tl = fma(yh, third_h, -th) + (yh * third_l + yl * third_h)
+        wh, wl = fast_two_sum(-th, yh * (yh * s_poly(yh)))  # y^2 S - y/3 (|y^2 S| < y/6)
+        mh, ml = fast_two_sum(one, wh)  # m >= 0.88
+        ml = ml + (wl - tl)
+        nh, nl = square(mh, ml)
+        ph, pl = product(nh, yh, yl)
+        pl = pl + nl * yh
+        return where(a < cut, ph + pl, sh + sl)
+
+    return f
+
+
 def _tanh_pair(p: SimpleNamespace, order: int) -> Any:
     """tanh x = sign(x) (1 - t) / (1 + t) and tanh' x = 4 t / (1 + t)^2, t = e^-2|x|. For 2|x| < ln2/2 the pair's
     reduced argument is -2|x| itself and 1 - t = -((hi - 1) + lo) keeps its relative accuracy while 2|x| is well
     above the pair's span (2^-2p relative to 1: 1 + t = u + d rounds d), and below p.LINEAR (2^-12 for float32,
     2^-27 for float64), where that no longer holds, tanh x rounds to x."""
     terms, narrow, div_pair, square, where = _terms_pair(p), p.narrow, p.div_pair, p.square, p.select
-    one, zero, linear, four_tiny = p.ONE, p.ZERO, p.LINEAR, p.FOUR * p.TINY
+    tanh_q, zero, linear, four_tiny = _tanh_quotient(p), p.ZERO, p.LINEAR, p.FOUR * p.TINY
 
     def f(x):  # type: ignore[no-untyped-def]
         v = narrow(x)
         a = abs(v)
-        th, tl, big, u, d = terms(a + a, zero)
         if order == 0:
-            t = u - one  # exact; t = (u - 1) + d
-            nh = one - t  # exact
-            q = div_pair(nh, ((one - nh) - t) - d, u, d)
+            qh, ql = tanh_q(a)
+            q = qh + ql
             return where(a < linear, v, where(v < zero, -q, q))  # and tanh(+-0) = +-0 (see _ZERO)
+        th, tl, big, u, d = terms(a + a, zero)
         pp, pe = square(u, d)
         return (div_pair(th, tl, pp, pe) * big) * four_tiny
 
@@ -1462,8 +1519,8 @@ def _tanhshrink(m: Any) -> Any:
 
 
 def _tanhshrink_grad(m: Any) -> Any:
-    if _math.compiled(m) and not _math.lean(m):  # float32: the lean kit is faster (1.4-1.8 ns per element, pairs 3.5)
-        return _tanhshrink_pair(_pairs.DOUBLE, 1)
+    if _math.compiled(m) and not _math.lean(m):
+        return _tanh_sq_pair()
     k = _kit(m)
     terms, dsig, tanh_sq, cut = k.terms, k.dsig, k.tanh_sq_small, k.tanh_sq_cut
     if _math.lean(m):  # the lean tanh is relative everywhere (from expm1): its square is too
