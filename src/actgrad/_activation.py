@@ -97,12 +97,20 @@ class Activation:
         return wrt
 
     def _short(
-        self, method: str, order: int | str, kink: str, values: tuple[Any, ...], inputs: tuple[Any, ...], out: Any
+        self,
+        method: str,
+        order: int | str,
+        kink: str,
+        values: tuple[Any, ...],
+        plain: bool,
+        inputs: tuple[Any, ...],
+        out: Any,
     ) -> Any:
         """The short path, for native float32/float64 C-ordered arrays of one shape and dtype (and an ``out=`` of
         the same kind that is one of them or shares no memory with them): the memoized kernel, no conversion, no
-        dispatch. ``values`` are the parameters as given, in the spec's order. ``_SLOW`` when it does not apply,
-        and the general path decides (and reports errors)."""
+        dispatch. ``values`` are the parameters as given, in the spec's order, ``plain`` whether each is of its
+        parameter's own type (see _METHODS). ``_SLOW`` when it does not apply, and the general path decides (and
+        reports errors)."""
         # Every step here costs a 10-element call a share of its ~2 us: checks are inlined, not calls
         x = inputs[-1]
         if type(x) is not np.ndarray:
@@ -118,15 +126,11 @@ class Activation:
             return _SLOW
         if type(kink) is not str:
             return _SLOW  # the general path reports the error
-        # The memo's key: floats (but -0.0, which == 0.0) and strings are keys as they are; other values need
-        # their types beside them (1 == 1.0 == True), see _exact_key
+        # The memo's key: plain values are keys as they are; others need their types beside them (1 == 1.0 ==
+        # True, -0.0 == 0.0), see _exact_key
         key: tuple[Any, ...] | None = (method, order, kink, dt is _F32, values)
-        for v in values:
-            t = type(v)
-            if (t is not float and t is not str) or (not v and t is float and copysign(1.0, v) < 0.0):
-                if (key := _exact_key(key, values)) is None:
-                    return _SLOW
-                break
+        if not plain and (key := _exact_key(key, values)) is None:
+            return _SLOW
         plan = self._plans.get(key) or self._plan(key)
         serial, kernel, constants = plan
         res = np.empty(x.shape, dt) if out is None else out
@@ -189,22 +193,23 @@ def _exact_key(key: tuple[Any, ...], values: tuple[Any, ...]) -> tuple[Any, ...]
 
 #: Each activation's own methods: its parameters spelled out as keywords (``help()`` and ``inspect.signature``
 #: show them, and the short path takes them without a dict), the general path behind them. {sig}: the parameters
-#: with their defaults; {values}: the tuple of them; {kw}: them passed on.
+#: with their defaults; {values}: the tuple of them; {plain}: whether each is of its parameter's own type (float,
+#: but -0.0; int for an axis; str for an option); {kw}: them passed on.
 _METHODS = """
 def __call__(self, x, *, out=None{sig}, **unknown):
-    if not unknown and (res := self._short("unary", 0, "torch", {values}, (x,), out)) is not _SLOW:
+    if not unknown and (res := self._short("unary", 0, "torch", {values}, {plain}, (x,), out)) is not _SLOW:
         return res
     return Activation.__call__(self, x, out=out{kw}, **unknown)
 
 def grad(self, x, *, kink="torch", wrt=None, out=None{sig}, **unknown):
     if not unknown and (
-        res := self._short("unary", 1 if wrt is None else self._order(wrt), kink, {values}, (x,), out)
+        res := self._short("unary", 1 if wrt is None else self._order(wrt), kink, {values}, {plain}, (x,), out)
     ) is not _SLOW:
         return res
     return Activation.grad(self, x, kink=kink, wrt=wrt, out=out{kw}, **unknown)
 
 def grad2(self, x, *, kink="torch", out=None{sig}, **unknown):
-    if not unknown and (res := self._short("unary", 2, kink, {values}, (x,), out)) is not _SLOW:
+    if not unknown and (res := self._short("unary", 2, kink, {values}, {plain}, (x,), out)) is not _SLOW:
         return res
     return Activation.grad2(self, x, kink=kink, out=out{kw}, **unknown)
 
@@ -212,16 +217,21 @@ def backward(self, g, x, *, kink="torch", wrt=None, out=None{sig}, **unknown):
     if not unknown:
         order = 1 if wrt is None else self._order(wrt)
         if order not in self._channel_names and (
-            res := self._short("backward", order, kink, {values}, (g, x), out)
+            res := self._short("backward", order, kink, {values}, {plain}, (g, x), out)
         ) is not _SLOW:
             return res
     return Activation.backward(self, g, x, kink=kink, wrt=wrt, out=out{kw}, **unknown)
 
 def value_and_grad(self, x, *, kink="torch", out=None{sig}, **unknown):
-    if not unknown and out is None and (res := self._short("pair", 1, kink, {values}, (x,), None)) is not _SLOW:
+    if not unknown and out is None and (
+        res := self._short("pair", 1, kink, {values}, {plain}, (x,), None)
+    ) is not _SLOW:
         return res
     return Activation.value_and_grad(self, x, kink=kink, out=out{kw}, **unknown)
 """
+
+#: A float parameter's value is a memo key as it is (see Activation._short) when it is a float and not -0.0.
+_PLAIN_FLOAT = "type({0}) is float and ({0} or _copysign(1.0, {0}) > 0.0)"
 
 #: Names the methods' own arguments take, which a parameter cannot.
 _RESERVED = frozenset({"self", "x", "g", "out", "kink", "wrt", "unknown", "res", "order"})
@@ -233,11 +243,16 @@ def _fast_methods(spec: Spec) -> dict[str, Any]:
     bad = [n for n in names if not n.isidentifier() or keyword.iskeyword(n) or n in _RESERVED]
     if bad:
         raise ValueError(f"{spec.name}: parameter name {bad[0]!r} cannot be a keyword of its methods")
-    scope: dict[str, Any] = {"Activation": Activation, "_SLOW": _SLOW}
+    scope: dict[str, Any] = {"Activation": Activation, "_SLOW": _SLOW, "_copysign": copysign}
     scope.update({f"_default_{n}": p.default for n, p in zip(names, spec.params, strict=True)})
+    plain = [
+        f"type({n}) is str" if p.choices else f"type({n}) is int" if p.integer else _PLAIN_FLOAT.format(n)
+        for n, p in zip(names, spec.params, strict=True)
+    ]
     code = _METHODS.format(
         sig="".join(f", {n}=_default_{n}" for n in names),
         values="(" + "".join(f"{n}, " for n in names) + ")",
+        plain=" and ".join(f"({c})" for c in plain) or "True",
         kw="".join(f", {n}={n}" for n in names),
     )
     exec(compile(code, f"<actgrad.{spec.name} methods>", "exec"), scope)
