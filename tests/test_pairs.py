@@ -64,8 +64,8 @@ CASES = [(name, order) for name in ("sigmoid", "tanh", "silu", "elu", "selu", "c
     ("sigmoid", 2),
     ("tanh", 2),
 ]
-#: float64 only: GELU's f', TeLU's f', silu'' and tanhshrink's f for float32 results compute in float64 (actgrad._lean),
-#: where pairs cost more.
+#: float64 only: GELU's f', TeLU's f', silu'' and tanhshrink's f and f' for float32 results compute in float64
+#: (actgrad._lean), where pairs cost more.
 CASES_64 = [
     *CASES,
     ("gelu", 1),
