@@ -78,9 +78,20 @@ def _div6(m):  # type: ignore[no-untyped-def]
     rounded but within 2^-50 ulp of a tie), by multiplications only (a division costs these kernels more than
     their memory traffic).
 
-    q = fl(s fl(1/6)), within two ulps of the quotient; 6q = h + t exactly (4q and 2q are exact, fast two-sum); the
-    residual r = s + e - 6q is computed exactly up to a rounding far below ulp(q); q + fl(r fl(1/6)) then differs
-    from the quotient by at most |r| 2^-52 <= 2^-50 ulp(q) before it rounds once."""
+    q = fl(s fl(1/6)), within two ulps of the quotient, and the residual r = s + e - 6q; then q + fl(r fl(1/6)) differs
+    from the quotient by at most |r| 2^-52 <= 2^-50 ulp(q) before it rounds once. fl(r fl(1/6)) is r / 6 exactly
+    where that is a float (fl(1/6) is within 2^-54 of 1/6, relatively), so exact ties, which occur (s + e a multiple
+    of 3), round to even; an fma of r and fl(1/6) added to q would round them down. In the kernels an fma gives
+    s - 6q (a multiple of ulp(q) of a few bits: exact); elsewhere 6q = h + t exactly (4q and 2q are exact, fast
+    two-sum) and the residual is computed up to a rounding far below ulp(q)."""
+    if _math.compiled(m):
+        fma = _math.fma
+
+        def div6_fma(s, e):  # type: ignore[no-untyped-def]
+            q = s * _SIXTH
+            return q + (fma(q, -6.0, s) + e) * _SIXTH
+
+        return _math.jit_for(m)(div6_fma)
 
     def div6(s, e):  # type: ignore[no-untyped-def]
         q = s * _SIXTH
