@@ -22,7 +22,7 @@ and an explicit 64-byte store, here only where the output is aligned, are safe.
 
 What this shows (benchmarks/STREAMING.md, 2026-12-01, 2 cores and a 32 MiB L3): with ``out=`` beyond the cache,
 streaming took 0.77x-0.91x the time of ordinary stores for relu and leaky_relu (memory-bound); it took 1.1x-1.35x for
-sigmoid and gelu (compute-bound: the chunked loop costs more than the traffic it saves), up to 1.8x for hard_swish's
+sigmoid and gelu (compute-bound: the chunked loop costs more than the traffic it saves), up to 1.9x for hard_swish's
 backward, and about 1.1x for new arrays at 10^7 (the OS zeroes a fresh page through the cache, so the line is there to
 be owned). actgrad keeps ordinary stores: streaming would pay only for memory-bound kernels writing into a
 preallocated output beyond the cache, a choice the kernels cannot see.
