@@ -21,11 +21,11 @@ when told it is aligned to the vector, and it kept that claim on an iteration it
 and an explicit 64-byte store, here only where the output is aligned, are safe.
 
 What this shows (benchmarks/STREAMING.md, 2026-12-01, 2 cores and a 32 MiB L3): with ``out=`` beyond the cache,
-streaming took 0.77x-0.91x the time of ordinary stores for relu and leaky_relu (memory-bound); it took 1.1x-1.35x for
-sigmoid and gelu (compute-bound: the chunked loop costs more than the traffic it saves), up to 1.9x for hard_swish's
-backward, and about 1.1x for new arrays at 10^7 (the OS zeroes a fresh page through the cache, so the line is there to
-be owned). actgrad keeps ordinary stores: streaming would pay only for memory-bound kernels writing into a
-preallocated output beyond the cache, a choice the kernels cannot see.
+streaming took 0.78x-0.94x the time of ordinary stores for relu and leaky_relu (memory-bound); it took 1.07x-1.38x
+for sigmoid and gelu (compute-bound: the chunked loop costs more than the traffic it saves), up to 2.1x for
+hard_swish's backward, and 1.05x-1.26x for new arrays at 10^7 (the OS zeroes a fresh page through the cache, so the
+line is there to be owned). actgrad keeps ordinary stores: streaming would pay only for memory-bound kernels writing
+into a preallocated output beyond the cache, a choice the kernels cannot see.
 """
 
 from __future__ import annotations
@@ -33,17 +33,17 @@ from __future__ import annotations
 import argparse
 import datetime
 import functools
-import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numba
 import numpy as np
+from backends import interleave
 from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
+from run import fmt_load, machine_info
 
 import actgrad as ag
 from actgrad import _kernels
@@ -164,22 +164,6 @@ def _cases(kernels: dict[str, tuple[Any, Any, np.ndarray]], g: Any, x: Any, out:
     }
 
 
-def _interleaved(contenders: dict[str, Callable[[], Any]], rounds: int) -> dict[str, list[float]]:
-    for f in contenders.values():
-        f()
-    times: dict[str, list[float]] = {k: [] for k in contenders}
-    for _ in range(rounds):
-        for role, f in contenders.items():
-            t = time.perf_counter()
-            f()
-            times[role].append(time.perf_counter() - t)
-    return times
-
-
-def _ratio(a: list[float], b: list[float]) -> float:
-    return statistics.median(x / y for x, y in zip(a, b, strict=True))
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--rounds", type=int, default=11)
@@ -201,27 +185,30 @@ def main() -> None:
                 assert np.array_equal(out, copy), (name, dtype, n)
                 cases = _cases(kernels, g, x, out)
                 for op, contenders in cases.items():
-                    times = _interleaved(
-                        {**contenders, "np.copyto": functools.partial(np.copyto, copy, x)}, args.rounds
-                    )
-                    med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
-                    ratio = _ratio(times["streaming"], times["ordinary"])
+                    times = interleave({**contenders, "np.copyto": functools.partial(np.copyto, copy, x)}, args.rounds)
+                    med = {k: times.time(k) * 1e3 for k in times.labels}
+                    ratio = times.ratio("streaming", "ordinary")
+                    bold = "**" if ratio < 0.95 else ""
                     rows.append(
                         f"| `{name}` | {np.dtype(dtype).name} | {op} | {n:.0e} | {x.nbytes / 2**20:.0f} | "
                         f"{med['ordinary']:.2f} | {med['streaming']:.2f} | {med['np.copyto']:.2f} | "
-                        f"{'**' if ratio < 0.95 else ''}{ratio:.2f}x{'**' if ratio < 0.95 else ''} |"
+                        f"{bold}{ratio:.2f}x{bold} | {fmt_load(times.foreign_load)} |"
                     )
                     print(rows[-1], flush=True)
     lines = [
         "# Streaming stores in the parallel kernels",
         "",
         f"Generated {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC by `python benchmarks/streaming.py` "
-        f"in {time.perf_counter() - started:.0f} s ({args.rounds} rounds, interleaved; medians in ms; ratio: the "
-        f"median over rounds of streaming / ordinary, bold below 0.95x). Last-level cache: "
-        f"{_last_level_cache()}; numba threads: {numba.get_num_threads()}.",
+        f"in {time.perf_counter() - started:.0f} s ({args.rounds} rounds, round-robin with the order rotating; "
+        "medians in ms; ratio: the median over rounds of streaming / ordinary, bold below 0.95x; other load: other "
+        "processes' CPU share while timing).",
         "",
-        "| activation | dtype | op | n | MiB per array | ordinary | streaming | np.copyto | streaming / ordinary |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|",
+        *machine_info(None),
+        f"- last-level cache: {_last_level_cache()}",
+        "",
+        "| activation | dtype | op | n | MiB per array | ordinary | streaming | np.copyto | streaming / ordinary | "
+        "other load |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
         *rows,
     ]
     text = "\n".join(lines) + "\n"
